@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libswing: copy-on-write snapshots of memory handed between processes by
+ * token, over the swing kernel module (/dev/swing).
+ *
+ * Every call returns 0 on success, or -1 with errno set.  See swing(7).
+ */
+#ifndef SWING_H
+#define SWING_H
+
+#include <linux/swing.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The documented API of the SWING design. */
+int createarea(void **address, int *token, unsigned long length);
+int hook(void **address, int *out_token, int token);
+int enablehook(int token);
+int disablehook(int token);
+int releasearea(int token);
+
+/* The same calls under the library's own prefix. */
+int swing_createarea(void **address, int *token, unsigned long length);
+int swing_hook(void **address, int *out_token, int token);
+int swing_enablehook(int token);
+int swing_disablehook(int token);
+int swing_releasearea(int token);
+
+/* The module's ABI version and release, or -1 with errno. */
+int swing_version(struct swing_version *version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWING_H */

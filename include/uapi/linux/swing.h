@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * swing: copy-on-write memory areas handed between processes by token.
+ *
+ * The ioctl ABI of /dev/swing.  Every struct has a fixed size and layout on
+ * 32- and 64-bit userspace; every reserved field and every flag bit not
+ * defined here must be zero, or the call fails with EINVAL, so that later
+ * versions can give them a meaning.
+ */
+#ifndef _UAPI_LINUX_SWING_H
+#define _UAPI_LINUX_SWING_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Bumped on any incompatible change of the structs or commands below. */
+#define SWING_ABI_VERSION	1
+
+/* Release of the module and library; the one place it is defined. */
+#define SWING_VERSION_MAJOR	1
+#define SWING_VERSION_MINOR	0
+#define SWING_VERSION_PATCH	0
+
+#define SWING_DEVICE		"/dev/swing"
+
+/* SWING_IOC_VERSION: what the module speaks. */
+struct swing_version {
+	__u32 abi_version;	/* out: SWING_ABI_VERSION of the module */
+	__u32 major;		/* out: module release */
+	__u32 minor;
+	__u32 patch;
+	__u64 reserved[2];	/* out: zero */
+};
+
+/* SWING_IOC_CREATE: a new zero-filled area mapped read-write in the caller. */
+struct swing_create {
+	__u64 length;		/* in: bytes, rounded up to pages */
+	__u32 flags;		/* in: must be 0 */
+	__s32 token;		/* out: the new area's token */
+	__u64 addr;		/* out: where it is mapped */
+	__u64 reserved[4];	/* in: must be 0 */
+};
+
+/* SWING_IOC_HOOK: a copy-on-write snapshot of an enabled area. */
+struct swing_hook {
+	__s32 src_token;	/* in: the area to snapshot */
+	__u32 flags;		/* in: must be 0 */
+	__s32 token;		/* out: the new area's token */
+	__u32 __pad;		/* must be 0 */
+	__u64 addr;		/* out: where it is mapped */
+	__u64 length;		/* out: its length in bytes */
+	__u64 reserved[4];	/* in: must be 0 */
+};
+
+/* SWING_IOC_ENABLE, SWING_IOC_DISABLE, SWING_IOC_RELEASE */
+struct swing_token_op {
+	__s32 token;		/* in */
+	__u32 flags;		/* in: must be 0 */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
+#define SWING_IOC_MAGIC		0xb5
+#define SWING_IOC_VERSION	_IOR(SWING_IOC_MAGIC, 0x00, struct swing_version)
+#define SWING_IOC_CREATE	_IOWR(SWING_IOC_MAGIC, 0x01, struct swing_create)
+#define SWING_IOC_HOOK		_IOWR(SWING_IOC_MAGIC, 0x02, struct swing_hook)
+#define SWING_IOC_ENABLE	_IOW(SWING_IOC_MAGIC, 0x03, struct swing_token_op)
+#define SWING_IOC_DISABLE	_IOW(SWING_IOC_MAGIC, 0x04, struct swing_token_op)
+#define SWING_IOC_RELEASE	_IOW(SWING_IOC_MAGIC, 0x05, struct swing_token_op)
+
+#endif /* _UAPI_LINUX_SWING_H */

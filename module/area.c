@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Areas: creation, snapshot (hook), the token table, ownership and release.
+ */
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/module.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "area.h"
+#include "compat.h"
+
+#define SWINGFS_MAGIC	0x5357494e	/* "SWIN" */
+
+DEFINE_MUTEX(swing_table_lock);
+atomic_long_t swing_nr_areas = ATOMIC_LONG_INIT(0);
+
+/* token -> area; a NULL entry reserves a token while its area is built. */
+static DEFINE_IDR(swing_tokens);
+
+/*
+ * Each area gets an inode of its own on this internal mount, so that its
+ * address_space reaches exactly the PTEs that map that area.
+ */
+static struct vfsmount *swing_mnt;
+
+/* Name an area's mapping "swing:[TOKEN]" in /proc/PID/maps. */
+static char *swing_dname(struct dentry *dentry, char *buf, int buflen)
+{
+	int len = dentry->d_name.len + 1;
+
+	if (len > buflen)
+		return ERR_PTR(-ENAMETOOLONG);
+	memcpy(buf + buflen - len, dentry->d_name.name, len);
+	return buf + buflen - len;
+}
+
+static const struct dentry_operations swing_dops = {
+	.d_dname = swing_dname,
+};
+
+static int swing_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, SWINGFS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &swing_dops;
+	return 0;
+}
+
+static struct file_system_type swing_fs_type = {
+	.name = "swing",
+	.init_fs_context = swing_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+int swing_fs_init(void)
+{
+	swing_mnt = kern_mount(&swing_fs_type);
+	return PTR_ERR_OR_ZERO(swing_mnt);
+}
+
+void swing_fs_exit(void)
+{
+	kern_unmount(swing_mnt);
+	idr_destroy(&swing_tokens);
+}
+
+static void area_free(struct kref *kref)
+{
+	struct swing_area *area = container_of(kref, struct swing_area, kref);
+
+	swing_tree_destroy(&area->tree);
+	mmdrop(area->mm);
+	put_pid(area->owner);
+	kfree(area);
+	atomic_long_dec(&swing_nr_areas);
+}
+
+void swing_area_put(struct swing_area *area)
+{
+	kref_put(&area->kref, area_free);
+}
+
+struct swing_area *swing_area_get(int token)
+{
+	struct swing_area *area;
+
+	if (token <= 0)
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&swing_table_lock);
+	area = idr_find(&swing_tokens, token);
+	if (area)
+		kref_get(&area->kref);
+	mutex_unlock(&swing_table_lock);
+	return area ? area : ERR_PTR(-ENOENT);
+}
+
+bool swing_area_owned(const struct swing_area *area)
+{
+	return area->owner == task_tgid(current);
+}
+
+/* The returned area holds one reference: the caller's, until published. */
+static struct swing_area *area_alloc(pgoff_t npages, int src_token)
+{
+	struct swing_area *area;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area)
+		return NULL;
+	kref_init(&area->kref);
+	init_rwsem(&area->lock);
+	INIT_LIST_HEAD(&area->session_node);
+	area->npages = npages;
+	area->src_token = src_token;
+	area->mm = current->mm;
+	mmgrab(area->mm);
+	area->owner = get_pid(task_tgid(current));
+	area->uid = current_euid();
+	atomic_long_inc(&swing_nr_areas);
+	return area;
+}
+
+/* The file whose mapping is the area's; it holds a reference on the area. */
+static struct file *area_file(struct swing_area *area)
+{
+	char name[32];
+	struct inode *inode;
+	struct file *file;
+
+	inode = alloc_anon_inode(swing_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	snprintf(name, sizeof(name), "swing:[%d]", area->token);
+	file = alloc_file_pseudo(inode, swing_mnt, name, O_RDWR,
+				 &swing_area_fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		return file;
+	}
+	/* __fput() drops a module reference for f_op->owner; take it. */
+	__module_get(THIS_MODULE);
+	kref_get(&area->kref);
+	file->private_data = area;
+	return file;
+}
+
+/*
+ * Give @area a token, a file and a mapping in the caller, then publish it.
+ * On failure everything but the caller's reference is undone.
+ */
+static int area_install(struct swing_area *area, struct swing_session *session,
+			unsigned long *addrp)
+{
+	struct file *file;
+	unsigned long addr;
+	int token, ret;
+
+	mutex_lock(&swing_table_lock);
+	token = idr_alloc_cyclic(&swing_tokens, NULL, 1, 0, GFP_KERNEL);
+	mutex_unlock(&swing_table_lock);
+	if (token < 0)
+		return token == -ENOSPC ? -ENFILE : token;
+	area->token = token;
+
+	file = area_file(area);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_token;
+	}
+	area->file = file;
+	area->mapping = file->f_mapping;
+
+	addr = vm_mmap(file, 0, area->npages << PAGE_SHIFT,
+		       PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	if (IS_ERR_VALUE(addr)) {
+		ret = (int)addr;
+		goto err_file;
+	}
+
+	mutex_lock(&swing_table_lock);
+	kref_get(&area->kref);	/* the table's */
+	idr_replace(&swing_tokens, area, token);
+	area->session = session;
+	list_add_tail(&area->session_node, &session->areas);
+	mutex_unlock(&swing_table_lock);
+	*addrp = addr;
+	return 0;
+
+err_file:
+	area->file = NULL;
+	fput(file);
+err_token:
+	mutex_lock(&swing_table_lock);
+	idr_remove(&swing_tokens, token);
+	mutex_unlock(&swing_table_lock);
+	return ret;
+}
+
+struct swing_area *swing_area_create(struct swing_session *session,
+				     size_t length, unsigned long *addr)
+{
+	struct swing_area *area;
+	int ret;
+
+	area = area_alloc(DIV_ROUND_UP(length, PAGE_SIZE), 0);
+	if (!area)
+		return ERR_PTR(-ENOMEM);
+	ret = swing_tree_init(&area->tree, area->npages);
+	if (!ret)
+		ret = area_install(area, session, addr);
+	if (ret) {
+		swing_area_put(area);
+		return ERR_PTR(ret);
+	}
+	return area;
+}
+
+/*
+ * Share @src's pages with @dst as they are now.  The owner's mmap lock, held
+ * for writing, keeps every fault of the source out (they all run in the
+ * owner's mm, see cow.c), so no PTE can become writable between the unmap
+ * and the share, and a write fault that already decided a page was private
+ * has finished mapping it.  Disabling takes @src->lock too, so a hook either
+ * sees the area enabled and snapshots it whole, or fails.
+ */
+static int area_snapshot(struct swing_area *dst, struct swing_area *src)
+{
+	struct mm_struct *mm = src->mm;
+	bool live = mmget_not_zero(mm);
+	int ret = 0;
+
+	if (live && mmap_write_lock_killable(mm)) {
+		mmput(mm);
+		return -EINTR;
+	}
+	down_write(&src->lock);
+	if (src->released) {
+		ret = -ENOENT;
+	} else if (!src->enabled) {
+		ret = -EAGAIN;
+	} else {
+		unmap_mapping_pages(src->mapping, 0, src->npages, false);
+		swing_tree_share(&dst->tree, &src->tree);
+	}
+	up_write(&src->lock);
+	if (live) {
+		mmap_write_unlock(mm);
+		mmput(mm);
+	}
+	return ret;
+}
+
+struct swing_area *swing_area_hook(struct swing_session *session,
+				   struct swing_area *src, unsigned long *addr)
+{
+	struct swing_area *area;
+	int ret;
+
+	area = area_alloc(src->npages, src->token);
+	if (!area)
+		return ERR_PTR(-ENOMEM);
+	ret = area_snapshot(area, src);
+	if (!ret)
+		ret = area_install(area, session, addr);
+	if (ret) {
+		swing_area_put(area);
+		return ERR_PTR(ret);
+	}
+	return area;
+}
+
+int swing_area_set_enabled(struct swing_area *area, bool enabled)
+{
+	int ret = 0;
+
+	down_write(&area->lock);
+	if (area->released)
+		ret = -ENOENT;
+	else
+		area->enabled = enabled;
+	up_write(&area->lock);
+	return ret;
+}
+
+/* Remove every mapping of @file from the caller's address space. */
+static void area_unmap_current(struct file *file)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long start, len;
+
+	do {
+		len = 0;
+		mmap_read_lock(mm);
+		for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end)) {
+			if (vma->vm_file == file) {
+				start = vma->vm_start;
+				len = vma->vm_end - start;
+				break;
+			}
+		}
+		mmap_read_unlock(mm);
+	} while (len && !vm_munmap(start, len));
+}
+
+/*
+ * Take @area out of the token table and its session.  With @unmap (a
+ * releasearea() by the owner) it also leaves the owner's address space;
+ * otherwise existing mappings stay valid until they are unmapped.  Returns
+ * -ENOENT if someone else released it first.
+ */
+int swing_area_release(struct swing_area *area, bool unmap)
+{
+	struct file *file;
+
+	mutex_lock(&swing_table_lock);
+	if (!area->session) {
+		mutex_unlock(&swing_table_lock);
+		return -ENOENT;
+	}
+	idr_remove(&swing_tokens, area->token);
+	list_del_init(&area->session_node);
+	area->session = NULL;
+	file = area->file;
+	area->file = NULL;
+	mutex_unlock(&swing_table_lock);
+
+	down_write(&area->lock);
+	area->released = true;
+	area->enabled = false;
+	up_write(&area->lock);
+
+	if (unmap && current->mm == area->mm)
+		area_unmap_current(file);
+	fput(file);
+	swing_area_put(area);	/* the table's */
+	return 0;
+}
+
+void swing_session_release(struct swing_session *session)
+{
+	struct swing_area *area;
+
+	for (;;) {
+		mutex_lock(&swing_table_lock);
+		area = list_first_entry_or_null(&session->areas,
+						struct swing_area, session_node);
+		if (area)
+			kref_get(&area->kref);
+		mutex_unlock(&swing_table_lock);
+		if (!area)
+			break;
+		swing_area_release(area, false);
+		swing_area_put(area);
+	}
+}

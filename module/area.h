@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef _SWING_AREA_H
+#define _SWING_AREA_H
+
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/rwsem.h>
+#include <linux/uidgid.h>
+
+#include "tree.h"
+
+/*
+ * One open of /dev/swing.  Areas created or hooked through it are released
+ * when it is closed, which for a library user is when the process exits.
+ */
+struct swing_session {
+	struct list_head areas;		/* under swing_table_lock */
+};
+
+/*
+ * A copy-on-write area.
+ *
+ * Lifetime: @kref counts the token table entry (dropped by release), the
+ * area file (dropped by the file's ->release once the last vma mapping it
+ * is gone) and short-lived lookups.  The file is owned by the area until
+ * release; vmas hold the file, so a vma never outlives the area or its tree.
+ *
+ * Locking: swing_table_lock (a mutex) protects the token table, @session,
+ * @session_node and @file.  @lock protects @tree, @enabled and @released;
+ * take it after the owner's mmap lock and before any page lock.
+ */
+struct swing_area {
+	struct kref kref;
+	int token;			/* immutable */
+	int src_token;			/* immutable: hooked from, or 0 */
+	pgoff_t npages;			/* immutable */
+	struct mm_struct *mm;		/* owner's mm, mmgrab()ed; immutable */
+	struct pid *owner;		/* owner's thread group; immutable */
+	kuid_t uid;			/* owner's euid; immutable */
+
+	struct rw_semaphore lock;
+	struct swing_tree tree;
+	bool enabled;
+	bool released;
+
+	struct address_space *mapping;	/* the file's; lives as long as it */
+	struct file *file;
+	struct swing_session *session;
+	struct list_head session_node;
+};
+
+extern struct mutex swing_table_lock;
+extern unsigned long swing_max_area_size;
+extern atomic_long_t swing_nr_areas;
+
+int swing_fs_init(void);
+void swing_fs_exit(void);
+
+struct swing_area *swing_area_create(struct swing_session *session,
+				     size_t length, unsigned long *addr);
+struct swing_area *swing_area_hook(struct swing_session *session,
+				   struct swing_area *src, unsigned long *addr);
+struct swing_area *swing_area_get(int token);
+void swing_area_put(struct swing_area *area);
+bool swing_area_owned(const struct swing_area *area);
+int swing_area_set_enabled(struct swing_area *area, bool enabled);
+int swing_area_release(struct swing_area *area, bool unmap);
+
+void swing_session_release(struct swing_session *session);
+
+/* cow.c */
+extern const struct file_operations swing_area_fops;
+
+#endif /* _SWING_AREA_H */

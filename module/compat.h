@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Every difference between the supported kernels lives here, so that the
+ * rest of the module reads as code for one kernel.
+ */
+#ifndef _SWING_COMPAT_H
+#define _SWING_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mm.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
+#error "swing needs Linux 5.10 or later"
+#endif
+
+/* 6.3 made vma->vm_flags read-only behind helpers that assert the mmap lock. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+#endif /* _SWING_COMPAT_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared pieces of the test binaries: a Check main(), peer processes that
+ * talk over pipes, and the module's totals from sysfs.
+ */
+#ifndef SWING_TEST_HELPERS_H
+#define SWING_TEST_HELPERS_H
+
+#include <check.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "swing.h"
+
+#define PAGE 4096UL
+
+/* Each test binary defines its suite; helpers.c runs it. */
+Suite *swing_suite(void);
+
+/* expr must fail with -1 and errno err. */
+#define ck_fails_with(expr, err)					\
+	do {								\
+		errno = 0;						\
+		int ck_ret_ = (expr);					\
+		int ck_err_ = errno;					\
+		ck_assert_msg(ck_ret_ == -1 && ck_err_ == (err),	\
+			      "%s: returned %d errno %d (%s), want -1 errno %d (%s)", \
+			      #expr, ck_ret_, ck_err_, strerror(ck_err_), \
+			      (err), strerror(err));			\
+	} while (0)
+
+#define ck_ok(expr)							\
+	do {								\
+		errno = 0;						\
+		int ck_ret_ = (expr);					\
+		ck_assert_msg(ck_ret_ == 0, "%s: returned %d errno %d (%s)", \
+			      #expr, ck_ret_, errno, strerror(errno));	\
+	} while (0)
+
+/*
+ * A separate process running fn(in, out, arg): in reads what the test
+ * writes to peer->to, out writes what the test reads from peer->from.
+ * Its exit status is fn's return value.  Nothing is shared with it but the
+ * two pipes: areas are never inherited, tokens travel as messages.
+ */
+struct peer {
+	pid_t pid;
+	int to;
+	int from;
+};
+
+typedef int (*peer_fn)(int in, int out, void *arg);
+void peer_start(struct peer *p, peer_fn fn, void *arg);
+int peer_wait(struct peer *p);	/* exit status, or 128+signal */
+
+void send_long(int fd, long v);
+long recv_long(int fd);
+
+long swing_stat(const char *name);	/* /sys/class/misc/swing/NAME */
+unsigned long swing_param(const char *name);
+
+/* Write a word naming (version, page) at the start of every page. */
+void fill_pages(void *area, size_t len, long version);
+/* Returns the version all pages hold, or -1 when they disagree. */
+long pages_version(const void *area, size_t len);
+
+/* Does touching addr raise a signal?  0 if not, else the signal. */
+int touch_signal(volatile char *addr, int write);
+
+#endif
