@@ -141,3 +141,99 @@ int touch_signal(volatile char *addr, int write)
 	sigaction(SIGBUS, &obus, NULL);
 	return sig;
 }
+
+static int remote_main(int in, int out, void *arg)
+{
+	void *area = NULL;
+	size_t len = 0;
+	int token;
+
+	for (;;) {
+		long cmd = recv_long(in), a = recv_long(in), b = recv_long(in);
+		long ans = 0;
+
+		switch (cmd) {
+		case R_CREATE:
+			if (createarea(&area, &token, a))
+				ans = -errno;
+			else
+				ans = token, len = (a + PAGE - 1) & ~(PAGE - 1);
+			break;
+		case R_HOOK:
+			if (hook(&area, &token, a)) {
+				ans = -errno;
+			} else {
+				ans = token;
+				len = 0;	/* learn the length from maps */
+				FILE *m = fopen("/proc/self/maps", "r");
+				char line[512];
+				unsigned long s, e;
+
+				while (m && fgets(line, sizeof(line), m))
+					if (sscanf(line, "%lx-%lx", &s, &e) == 2 &&
+					    s == (unsigned long)area)
+						len = e - s;
+				if (m)
+					fclose(m);
+			}
+			break;
+		case R_READ:
+			ans = *(volatile long *)((char *)area + a);
+			break;
+		case R_WRITE:
+			*(volatile long *)((char *)area + a) = b;
+			break;
+		case R_FILL:
+			fill_pages(area, len, a);
+			break;
+		case R_VERSION:
+			ans = pages_version(area, len);
+			break;
+		case R_ENABLE:
+			ans = enablehook(a) ? -errno : 0;
+			break;
+		case R_DISABLE:
+			ans = disablehook(a) ? -errno : 0;
+			break;
+		case R_RELEASE:
+			ans = releasearea(a) ? -errno : 0;
+			break;
+		case R_SETUID:
+			ans = (setgid(a) || setuid(a)) ? -errno : 0;
+			break;
+		case R_FILLW:
+			for (size_t i = 0; i < len / sizeof(long); i++)
+				((long *)area)[i] = a * (long)i + b;
+			break;
+		case R_SUM:
+			for (size_t i = 0; i < len / sizeof(long); i++)
+				ans += ((long *)area)[i];
+			break;
+		case R_EXIT:
+		default:
+			return 0;
+		}
+		send_long(out, ans);
+	}
+}
+
+void remote_start(struct peer *p)
+{
+	peer_start(p, remote_main, NULL);
+}
+
+long remote(struct peer *p, long cmd, long a, long b)
+{
+	send_long(p->to, cmd);
+	send_long(p->to, a);
+	send_long(p->to, b);
+	return recv_long(p->from);
+}
+
+int remote_stop(struct peer *p)
+{
+	send_long(p->to, R_EXIT);
+	send_long(p->to, 0);
+	send_long(p->to, 0);
+	return peer_wait(p);
+}

@@ -71,3 +71,28 @@ long pages_version(const void *area, size_t len);
 int touch_signal(volatile char *addr, int write);
 
 #endif
+
+/*
+ * A remote process that runs commands sent over its pipe, on the one area
+ * it holds (created or hooked): the other side of every COW test.
+ * remote() returns the command's answer; errors come back as -errno.
+ */
+enum remote_cmd {
+	R_CREATE = 1,	/* a = length: answer token */
+	R_HOOK,		/* a = token: answer the new token */
+	R_READ,		/* a = offset: answer the long there */
+	R_WRITE,	/* a = offset, b = value: answer 0 */
+	R_FILL,		/* a = version: fill_pages() the whole area */
+	R_VERSION,	/* answer pages_version() of the whole area */
+	R_ENABLE,	/* a = token */
+	R_DISABLE,	/* a = token */
+	R_RELEASE,	/* a = token */
+	R_SETUID,	/* a = uid: drop root */
+	R_FILLW,	/* every word = a * index + b */
+	R_SUM,		/* answer the sum of every word */
+	R_EXIT,
+};
+
+void remote_start(struct peer *p);
+long remote(struct peer *p, long cmd, long a, long b);
+int remote_stop(struct peer *p);	/* R_EXIT, then peer_wait() */
