@@ -31,7 +31,12 @@ else
 Q := @
 endif
 
-all: module lib $(tools) $(tests)
+all: version-check module lib $(tools) $(tests)
+
+# The version is defined once, in the UAPI header; dkms.conf must agree.
+version-check:
+	$(Q)grep -q '^PACKAGE_VERSION="$(VERSION)"$$' dkms.conf || \
+		{ echo "dkms.conf: PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
 
 module:
 	$(Q)set -e; for k in $(KVERS); do \
@@ -88,4 +93,4 @@ INCLUDEDIR ?= $(PREFIX)/include
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all module lib check demo clean
+.PHONY: all version-check module lib check demo clean

@@ -118,6 +118,11 @@ static bool node_private(const struct swing_node *node)
 {
 	bool ret = refcount_read(&node->ref) == 1;
 
+	/*
+	 * Seeing the last other holder gone must also show the references
+	 * it took on this node's children when it copied it (node_copy
+	 * increments them before its node_put, a release).
+	 */
 	smp_rmb();
 	return ret;
 }
