@@ -126,6 +126,10 @@ long swing_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct swing_session *session = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
+	/* Areas live in an address space: none, no areas (kernel threads). */
+	if (!current->mm)
+		return -EINVAL;
+
 	switch (cmd) {
 	case SWING_IOC_VERSION:
 		return ioc_version(uarg);

@@ -37,11 +37,12 @@ static unsigned int slot_of(pgoff_t idx, unsigned int level)
 	return (idx >> ((level - 1) * SWING_TREE_SHIFT)) & SWING_TREE_MASK;
 }
 
-static struct page *page_alloc_zeroed(void)
+/* A page for one leaf; zeroed for a hole, not for a copy it will receive. */
+static struct page *page_alloc(gfp_t zero)
 {
 	struct page *page;
 
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_ZERO);
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | zero);
 	if (!page)
 		return NULL;
 	atomic_long_set(page_leaves(page), 1);
@@ -226,14 +227,14 @@ struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
 
 	old = *slot;
 	if (!old) {
-		page = page_alloc_zeroed();
+		page = page_alloc(__GFP_ZERO);
 		*slot = page;
 		return page;
 	}
 	if (atomic_long_read(page_leaves(old)) == 1)
 		return old;
 
-	page = page_alloc_zeroed();
+	page = page_alloc(0);
 	if (!page)
 		return NULL;
 	copy_highpage(page, old);
