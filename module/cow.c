@@ -35,14 +35,20 @@ static bool vma_is_owners(const struct vm_area_struct *vma)
 	return vma->vm_mm == vma_area(vma)->mm;
 }
 
-/* Make @idx private, dropping the PTEs of the page it replaced. */
-static struct page *make_private(struct swing_area *area, pgoff_t idx)
+/*
+ * Make @idx private.  PTEs at @idx are dropped when they may map a page that
+ * is no longer the area's: the one just replaced, or @mapped (the page the
+ * faulting PTE maps, if any) when the private page is another one.
+ */
+static struct page *make_private(struct swing_area *area, pgoff_t idx,
+				 struct page *mapped)
 {
 	struct page *page, *old;
 
 	page = swing_tree_make_private(&area->tree, idx, &old);
-	if (old) {
+	if (old || (page && mapped && page != mapped))
 		unmap_mapping_pages(area->mapping, idx, 1, false);
+	if (old) {
 		unlock_page(old);
 		put_page(old);
 	}
@@ -77,7 +83,7 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 	}
 
 	down_write(&area->lock);
-	page = make_private(area, idx);
+	page = make_private(area, idx, NULL);
 	if (!page) {
 		up_write(&area->lock);
 		return VM_FAULT_OOM;
@@ -120,7 +126,7 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	up_read(&area->lock);
 
 	down_write(&area->lock);
-	cur = make_private(area, idx);
+	cur = make_private(area, idx, page);
 	if (!cur) {
 		up_write(&area->lock);
 		return VM_FAULT_OOM;
@@ -130,7 +136,6 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 		up_write(&area->lock);
 		return VM_FAULT_LOCKED;
 	}
-	unmap_mapping_pages(area->mapping, idx, 1, false);
 	up_write(&area->lock);
 	return VM_FAULT_NOPAGE;
 }
