@@ -28,6 +28,13 @@ int swing_enablehook(int token);
 int swing_disablehook(int token);
 int swing_releasearea(int token);
 
+/*
+ * hook() with flags: SWING_HOOK_POPULATE maps the whole snapshot before
+ * returning (like MAP_POPULATE).  Unknown flags fail with EINVAL.
+ */
+int swing_hook_flags(void **address, int *out_token, int token,
+		     unsigned int flags);
+
 /* The module's ABI version and release, or -1 with errno. */
 int swing_version(struct swing_version *version);
 

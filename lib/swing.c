@@ -118,7 +118,8 @@ SWING_EXPORT int swing_createarea(void **address, int *token,
 	return 0;
 }
 
-SWING_EXPORT int swing_hook(void **address, int *out_token, int token)
+SWING_EXPORT int swing_hook_flags(void **address, int *out_token, int token,
+				  unsigned int flags)
 {
 	struct swing_hook req;
 
@@ -128,11 +129,17 @@ SWING_EXPORT int swing_hook(void **address, int *out_token, int token)
 	}
 	memset(&req, 0, sizeof(req));
 	req.src_token = token;
+	req.flags = flags;
 	if (swing_ioctl(SWING_IOC_HOOK, &req))
 		return -1;
 	*address = (void *)(uintptr_t)req.addr;
 	*out_token = req.token;
 	return 0;
+}
+
+SWING_EXPORT int swing_hook(void **address, int *out_token, int token)
+{
+	return swing_hook_flags(address, out_token, token, 0);
 }
 
 static int swing_token_op(unsigned long cmd, int token)

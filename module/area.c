@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -78,6 +79,7 @@ static void area_free(struct kref *kref)
 	struct swing_area *area = container_of(kref, struct swing_area, kref);
 
 	swing_tree_destroy(&area->tree);
+	kvfree(area->dirty);
 	mmdrop(area->mm);
 	put_pid(area->owner);
 	kfree(area);
@@ -116,6 +118,12 @@ static struct swing_area *area_alloc(pgoff_t npages, int src_token)
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return NULL;
+	area->dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+			       GFP_KERNEL_ACCOUNT);
+	if (!area->dirty) {
+		kfree(area);
+		return NULL;
+	}
 	kref_init(&area->kref);
 	init_rwsem(&area->lock);
 	INIT_LIST_HEAD(&area->session_node);
@@ -225,37 +233,108 @@ struct swing_area *swing_area_create(struct swing_session *session,
 }
 
 /*
- * Share @src's pages with @dst as they are now.  The owner's mmap lock, held
- * for writing, keeps every fault of the source out (they all run in the
- * owner's mm, see cow.c), so no PTE can become writable between the unmap
- * and the share, and a write fault that already decided a page was private
- * has finished mapping it.  Disabling takes @src->lock too, so a hook either
- * sees the area enabled and snapshots it whole, or fails.
+ * Keep every fault of @area out.  They all run in its owner's mm under the
+ * mmap lock (cow.c), so with it held for writing no PTE of the area changes
+ * and no write fault is half done (decided a page is private but not yet
+ * mapped it).  *@live is false when the mm is gone: no faults to exclude.
+ */
+static int area_lock_faults(struct swing_area *area, bool *live)
+{
+	*live = mmget_not_zero(area->mm);
+	if (*live && mmap_write_lock_killable(area->mm)) {
+		mmput(area->mm);
+		return -EINTR;
+	}
+	return 0;
+}
+
+static void area_unlock_faults(struct swing_area *area, bool live)
+{
+	if (live) {
+		mmap_write_unlock(area->mm);
+		mmput(area->mm);
+	}
+}
+
+/*
+ * Remove the PTEs of the pages marked dirty, so that the next write to one
+ * faults, and forget the mark unless the page is DMA-pinned: a device may
+ * write a pinned page whatever its PTEs say, so it stays marked and every
+ * snapshot gets a copy of it (fork's rule, copy_present_pte()).  The cost is
+ * that of the pages written since the last call, not of the area.
+ * Caller: area_lock_faults() and @area->lock held for writing.
+ */
+static void area_write_protect(struct swing_area *area)
+{
+	unsigned long start, end, i;
+	struct page *page;
+
+	if (!atomic_long_read(&area->nr_dirty))
+		return;
+	start = find_first_bit(area->dirty, area->npages);
+	while (start < area->npages) {
+		end = find_next_zero_bit(area->dirty, area->npages, start);
+		unmap_mapping_pages(area->mapping, start, end - start, false);
+		/* PTEs gone before pins are read: GUP-fast pins, then rechecks. */
+		smp_mb();
+		for (i = start; i < end; i++) {
+			page = swing_tree_lookup(&area->tree, i);
+			if (page && swing_page_maybe_dma_pinned(page))
+				continue;
+			clear_bit(i, area->dirty);
+			atomic_long_dec(&area->nr_dirty);
+		}
+		start = find_next_bit(area->dirty, area->npages, end);
+	}
+}
+
+/* @dst, a fresh snapshot of @src, gets its own copy of each pinned page. */
+static int area_copy_pinned(struct swing_area *dst, struct swing_area *src)
+{
+	struct page *page, *old;
+	unsigned long idx;
+
+	if (!atomic_long_read(&src->nr_dirty))
+		return 0;
+	for_each_set_bit(idx, src->dirty, src->npages) {
+		page = swing_tree_make_private(&dst->tree, idx, &old);
+		if (!page)
+			return -ENOMEM;
+		if (old) {	/* @dst is not mapped yet: no PTE to remove */
+			unlock_page(old);
+			put_page(old);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Share @src's pages with @dst as they are now.  With faults kept out, the
+ * PTEs that could still write to @src's pages are those of its dirty pages
+ * (usually removed already by enablehook): then sharing the root is the
+ * whole snapshot.  Disabling takes @src->lock too, so a hook either sees the
+ * area enabled and snapshots it whole, or fails.
  */
 static int area_snapshot(struct swing_area *dst, struct swing_area *src)
 {
-	struct mm_struct *mm = src->mm;
-	bool live = mmget_not_zero(mm);
-	int ret = 0;
+	bool live;
+	int ret;
 
-	if (live && mmap_write_lock_killable(mm)) {
-		mmput(mm);
-		return -EINTR;
-	}
+	ret = area_lock_faults(src, &live);
+	if (ret)
+		return ret;
 	down_write(&src->lock);
 	if (src->released) {
 		ret = -ENOENT;
 	} else if (!src->enabled) {
 		ret = -EAGAIN;
 	} else {
-		unmap_mapping_pages(src->mapping, 0, src->npages, false);
+		area_write_protect(src);
 		swing_tree_share(&dst->tree, &src->tree);
+		ret = area_copy_pinned(dst, src);
 	}
 	up_write(&src->lock);
-	if (live) {
-		mmap_write_unlock(mm);
-		mmput(mm);
-	}
+	area_unlock_faults(src, live);
 	return ret;
 }
 
@@ -278,16 +357,32 @@ struct swing_area *swing_area_hook(struct swing_session *session,
 	return area;
 }
 
+/*
+ * Enabling is the moment the owner says the contents are ready: remove the
+ * write access it gained since the last snapshot now, so that the hooks
+ * that follow only share a root.
+ */
 int swing_area_set_enabled(struct swing_area *area, bool enabled)
 {
+	bool live = false;
 	int ret = 0;
 
+	if (enabled) {
+		ret = area_lock_faults(area, &live);
+		if (ret)
+			return ret;
+	}
 	down_write(&area->lock);
-	if (area->released)
+	if (area->released) {
 		ret = -ENOENT;
-	else
+	} else {
 		area->enabled = enabled;
+		if (enabled)
+			area_write_protect(area);
+	}
 	up_write(&area->lock);
+	if (enabled)
+		area_unlock_faults(area, live);
 	return ret;
 }
 

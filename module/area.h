@@ -2,6 +2,7 @@
 #ifndef _SWING_AREA_H
 #define _SWING_AREA_H
 
+#include <linux/bitops.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -46,6 +47,16 @@ struct swing_area {
 	bool enabled;
 	bool released;
 
+	/*
+	 * Pages that may change without a fault: a write fault sets the bit
+	 * before it makes a PTE writable (under the owner's mmap lock, read);
+	 * swing_area_write_protect() clears it once the PTE is gone and the
+	 * page is not DMA-pinned (under the mmap lock, write).  So a snapshot
+	 * only has to deal with these pages, not with the whole area.
+	 */
+	unsigned long *dirty;
+	atomic_long_t nr_dirty;
+
 	struct address_space *mapping;	/* the file's; lives as long as it */
 	struct file *file;
 	struct swing_session *session;
@@ -71,7 +82,14 @@ int swing_area_release(struct swing_area *area, bool unmap);
 
 void swing_session_release(struct swing_session *session);
 
+static inline void swing_area_mark_dirty(struct swing_area *area, pgoff_t idx)
+{
+	if (!test_bit(idx, area->dirty) && !test_and_set_bit(idx, area->dirty))
+		atomic_long_inc(&area->nr_dirty);
+}
+
 /* cow.c */
 extern const struct file_operations swing_area_fops;
+int swing_area_populate(struct swing_area *area, unsigned long addr);
 
 #endif /* _SWING_AREA_H */

@@ -21,4 +21,17 @@ static inline void vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
 }
 #endif
 
+/* Folios came in 5.16; before, the same test was on the page. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0)
+static inline bool swing_page_maybe_dma_pinned(struct page *page)
+{
+	return page_maybe_dma_pinned(page);
+}
+#else
+static inline bool swing_page_maybe_dma_pinned(struct page *page)
+{
+	return folio_maybe_dma_pinned(page_folio(page));
+}
+#endif
+
 #endif /* _SWING_COMPAT_H */

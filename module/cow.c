@@ -9,13 +9,19 @@
  * replaces the page with a private copy, removes the stale PTE and has the
  * access fault again onto the copy.
  *
- * Page lifetime: the tree holds one reference per page (tree.c); .fault
- * hands the core one more, which the PTE keeps until it is zapped.
+ * A read fault maps a window of the area's pages around the address at
+ * once (vm_insert_pages(), read-only like any first mapping), so reading a
+ * hooked area costs one fault per window, not per page.  Every write fault
+ * marks its page dirty before a PTE can become writable (area.h).
+ *
+ * Page lifetime: the tree holds one reference per page (tree.c); .fault and
+ * vm_insert_pages() hand the core one more per PTE, kept until it is zapped.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 
 #include "area.h"
 #include "compat.h"
@@ -55,6 +61,71 @@ static struct page *make_private(struct swing_area *area, pgoff_t idx,
 	return page;
 }
 
+/* Pages a read fault maps at once: 512 KiB, 2048 faults to read 1 GiB. */
+#define SWING_FAULT_WINDOW	128
+/* Pages handed to one vm_insert_pages() call. */
+#define SWING_INSERT_BATCH	32
+
+/*
+ * Map the pages the area holds at offsets [@first, @end) of @vma read-only,
+ * skipping holes, poisoned pages and PTEs already present.  Caller holds the
+ * mmap lock and @area->lock (shared): a page cannot leave the area until the
+ * PTEs made here are visible to the unmap that follows its replacement.
+ */
+static void map_range(struct swing_area *area, struct vm_area_struct *vma,
+		      pgoff_t first, pgoff_t end)
+{
+	struct page *pages[SWING_INSERT_BATCH];
+	unsigned long addr, left;
+	pgoff_t idx = first, run;
+	struct page *page;
+	int n = 0, done;
+
+	while (idx < end || n) {
+		page = idx < end ? swing_tree_lookup(&area->tree, idx) : NULL;
+		if (page && !PageHWPoison(page) && n < SWING_INSERT_BATCH) {
+			if (!n)
+				run = idx;
+			pages[n++] = page;
+			idx++;
+			continue;
+		}
+		/* Flush the contiguous run [run, run + n), if any. */
+		done = 0;
+		while (done < n) {
+			addr = vma->vm_start +
+			       ((run + done - vma->vm_pgoff) << PAGE_SHIFT);
+			left = n - done;
+			if (vm_insert_pages(vma, addr, pages + done, &left) !=
+			    -EBUSY)
+				break;	/* all mapped, or out of memory */
+			done = n - left + 1;	/* skip the PTE already there */
+		}
+		if (!n)
+			idx++;	/* a hole or a poisoned page */
+		n = 0;
+	}
+}
+
+/* The part of @vma's offsets in [@first, @end) that the area covers. */
+static void clamp_to_vma(struct swing_area *area, struct vm_area_struct *vma,
+			 pgoff_t *first, pgoff_t *end)
+{
+	*first = max(*first, vma->vm_pgoff);
+	*end = min3(*end, vma->vm_pgoff + vma_pages(vma), area->npages);
+}
+
+/* Map the window around a read fault at @idx, but not @idx itself. */
+static void map_window(struct swing_area *area, struct vm_fault *vmf)
+{
+	pgoff_t first = round_down(vmf->pgoff, SWING_FAULT_WINDOW);
+	pgoff_t end = first + SWING_FAULT_WINDOW;
+
+	clamp_to_vma(area, vmf->vma, &first, &end);
+	map_range(area, vmf->vma, first, vmf->pgoff);
+	map_range(area, vmf->vma, vmf->pgoff + 1, end);
+}
+
 /*
  * Return the area's page at the faulting offset, referenced and locked: a
  * writer that replaces it locks it before unmapping, so it waits until the
@@ -74,6 +145,7 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 		down_read(&area->lock);
 		page = swing_tree_lookup(&area->tree, idx);
 		if (page) {
+			map_window(area, vmf);
 			get_page(page);
 			lock_page(page);
 			up_read(&area->lock);
@@ -88,6 +160,8 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 		up_write(&area->lock);
 		return VM_FAULT_OOM;
 	}
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		swing_area_mark_dirty(area, idx);
 	get_page(page);
 	lock_page(page);
 	up_write(&area->lock);
@@ -119,6 +193,7 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 
 	down_read(&area->lock);
 	if (swing_tree_page_private(&area->tree, idx, page)) {
+		swing_area_mark_dirty(area, idx);
 		lock_page(page);
 		up_read(&area->lock);
 		return VM_FAULT_LOCKED;
@@ -132,6 +207,7 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 		return VM_FAULT_OOM;
 	}
 	if (cur == page) {	/* made private by a racing fault */
+		swing_area_mark_dirty(area, idx);
 		lock_page(page);
 		up_write(&area->lock);
 		return VM_FAULT_LOCKED;
@@ -140,7 +216,21 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	return VM_FAULT_NOPAGE;
 }
 
+/*
+ * Split and mremap copy a vma within the owner's mm: nothing to do.  fork()
+ * copies it only after MADV_DOFORK, and with VM_MIXEDMAP would copy its
+ * PTEs, writable ones included, letting the child write into pages that a
+ * snapshot may come to share.  VM_WIPEONFORK on the child's copy makes
+ * dup_mmap() skip that (it calls ->open first); the child gets SIGBUS.
+ */
+static void swing_vm_open(struct vm_area_struct *vma)
+{
+	if (!vma_is_owners(vma))
+		vm_flags_set(vma, VM_WIPEONFORK);
+}
+
 static const struct vm_operations_struct swing_vm_ops = {
+	.open = swing_vm_open,
 	.fault = swing_vm_fault,
 	.page_mkwrite = swing_vm_page_mkwrite,
 };
@@ -159,8 +249,40 @@ static int swing_area_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EACCES;
 	if (vma->vm_pgoff || vma_pages(vma) != area->npages)
 		return -EINVAL;
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY);
+	/* VM_MIXEDMAP: vm_insert_pages() from .fault, under the read lock. */
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY | VM_MIXEDMAP);
 	vma->vm_ops = &swing_vm_ops;
+	return 0;
+}
+
+/*
+ * SWING_HOOK_POPULATE: map every page of a new snapshot read-only now, as
+ * MAP_POPULATE would, without allocating its holes.  Best effort, like
+ * MAP_POPULATE: what is not mapped here is mapped by the first fault.
+ */
+int swing_area_populate(struct swing_area *area, unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	pgoff_t first, end;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = find_vma(mm, addr);
+	if (vma && vma->vm_start == addr && vma->vm_file &&
+	    vma->vm_file->private_data == area && vma->vm_ops == &swing_vm_ops) {
+		for (first = 0; first < area->npages; first = end) {
+			end = first + SWING_FAULT_WINDOW * 4;
+			clamp_to_vma(area, vma, &first, &end);
+			if (first >= end || fatal_signal_pending(current))
+				break;
+			down_read(&area->lock);
+			map_range(area, vma, first, end);
+			up_read(&area->lock);
+			cond_resched();
+		}
+	}
+	mmap_read_unlock(mm);
 	return 0;
 }
 

@@ -69,7 +69,7 @@ static long ioc_hook(struct swing_session *session, void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags || req.__pad ||
+	if ((req.flags & ~SWING_HOOK_FLAGS) || req.__pad ||
 	    !reserved_zero(req.reserved, sizeof(req.reserved)))
 		return -EINVAL;
 
@@ -84,6 +84,8 @@ static long ioc_hook(struct swing_session *session, void __user *uarg)
 	swing_area_put(src);
 	if (IS_ERR(area))
 		return PTR_ERR(area);
+	if (req.flags & SWING_HOOK_POPULATE)
+		swing_area_populate(area, addr);
 
 	req.token = area->token;
 	req.addr = addr;

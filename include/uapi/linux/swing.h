@@ -18,7 +18,7 @@
 
 /* Release of the module and library; the one place it is defined. */
 #define SWING_VERSION_MAJOR	1
-#define SWING_VERSION_MINOR	0
+#define SWING_VERSION_MINOR	1
 #define SWING_VERSION_PATCH	0
 
 #define SWING_DEVICE		"/dev/swing"
@@ -44,13 +44,21 @@ struct swing_create {
 /* SWING_IOC_HOOK: a copy-on-write snapshot of an enabled area. */
 struct swing_hook {
 	__s32 src_token;	/* in: the area to snapshot */
-	__u32 flags;		/* in: must be 0 */
+	__u32 flags;		/* in: SWING_HOOK_* */
 	__s32 token;		/* out: the new area's token */
 	__u32 __pad;		/* must be 0 */
 	__u64 addr;		/* out: where it is mapped */
 	__u64 length;		/* out: its length in bytes */
 	__u64 reserved[4];	/* in: must be 0 */
 };
+
+/*
+ * Map the whole snapshot read-only before returning, like MAP_POPULATE:
+ * reading it then takes no page faults.  Since release 1.1.0; older modules
+ * fail the hook with EINVAL.
+ */
+#define SWING_HOOK_POPULATE	(1U << 0)
+#define SWING_HOOK_FLAGS	SWING_HOOK_POPULATE
 
 /* SWING_IOC_ENABLE, SWING_IOC_DISABLE, SWING_IOC_RELEASE */
 struct swing_token_op {
