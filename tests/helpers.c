@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <fcntl.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,23 @@ static long read_number(const char *path)
 	ck_assert_int_eq(fscanf(f, "%ld", &v), 1);
 	fclose(f);
 	return v;
+}
+
+long pages_present(const void *addr, size_t len)
+{
+	unsigned long first = (unsigned long)addr / PAGE, n = len / PAGE;
+	uint64_t e;
+	long count = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	for (unsigned long i = 0; i < n; i++) {
+		ck_assert_int_eq(pread(fd, &e, sizeof(e), (first + i) * sizeof(e)),
+				 sizeof(e));
+		count += (e >> 63) & 1;
+	}
+	close(fd);
+	return count;
 }
 
 long swing_stat(const char *name)

@@ -67,6 +67,9 @@ void fill_pages(void *area, size_t len, long version);
 /* Returns the version all pages hold, or -1 when they disagree. */
 long pages_version(const void *area, size_t len);
 
+/* How many pages of [addr, addr + len) this process has mapped (pagemap). */
+long pages_present(const void *addr, size_t len);
+
 /* Does touching addr raise a signal?  0 if not, else the signal. */
 int touch_signal(volatile char *addr, int write);
 
