@@ -262,11 +262,13 @@ static void area_unlock_faults(struct swing_area *area, bool live)
  * write a pinned page whatever its PTEs say, so it stays marked and every
  * snapshot gets a copy of it (fork's rule, copy_present_pte()).  The cost is
  * that of the pages written since the last call, not of the area.
- * Caller: area_lock_faults() and @area->lock held for writing.
+ * Caller: area_lock_faults() and @area->lock held for writing.  Faults, the
+ * only setters of dirty bits, are kept out: plain bit operations suffice.
  */
 static void area_write_protect(struct swing_area *area)
 {
-	unsigned long start, end, i;
+	unsigned long start, end, i, lim, kept;
+	struct page *const *leaf;
 	struct page *page;
 
 	if (!atomic_long_read(&area->nr_dirty))
@@ -277,13 +279,23 @@ static void area_write_protect(struct swing_area *area)
 		unmap_mapping_pages(area->mapping, start, end - start, false);
 		/* PTEs gone before pins are read: GUP-fast pins, then rechecks. */
 		smp_mb();
-		for (i = start; i < end; i++) {
-			page = swing_tree_lookup(&area->tree, i);
-			if (page && swing_page_maybe_dma_pinned(page))
-				continue;
-			clear_bit(i, area->dirty);
-			atomic_long_dec(&area->nr_dirty);
+		kept = 0;
+		for (i = start; i < end; i = lim) {
+			leaf = swing_tree_leaf(&area->tree, i);
+			lim = min(end, round_down(i, SWING_TREE_LEAF_PAGES) +
+				       SWING_TREE_LEAF_PAGES);
+			for (; leaf && i < lim; i++) {
+				page = leaf[i % SWING_TREE_LEAF_PAGES];
+				if (page && swing_page_maybe_dma_pinned(page)) {
+					kept++;
+					continue;
+				}
+				__clear_bit(i, area->dirty);
+			}
+			if (!leaf)
+				bitmap_clear(area->dirty, i, lim - i);
 		}
+		atomic_long_sub(end - start - kept, &area->nr_dirty);
 		start = find_next_bit(area->dirty, area->npages, end);
 	}
 }

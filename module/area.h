@@ -57,6 +57,10 @@ struct swing_area {
 	unsigned long *dirty;
 	atomic_long_t nr_dirty;
 
+	/* Read fault-around state (cow.c): hints, read and written racily. */
+	pgoff_t fault_next;
+	unsigned int fault_window;
+
 	struct address_space *mapping;	/* the file's; lives as long as it */
 	struct file *file;
 	struct swing_session *session;

@@ -13,6 +13,7 @@
 
 #define SWING_TREE_SHIFT	9
 #define SWING_TREE_SLOTS	(1UL << SWING_TREE_SHIFT)
+static_assert(SWING_TREE_SLOTS == SWING_TREE_LEAF_PAGES);
 #define SWING_TREE_MASK		(SWING_TREE_SLOTS - 1)
 
 struct swing_node {
@@ -168,6 +169,23 @@ struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx)
 			return NULL;
 	}
 	return node->slot[slot_of(idx, 1)];
+}
+
+/*
+ * The leaf slots holding pages [@idx & ~511, (@idx | 511) + 1), or NULL if
+ * that leaf does not exist.  Valid while the caller holds the tree's lock.
+ */
+struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx)
+{
+	const struct swing_node *node = t->root;
+	unsigned int level;
+
+	for (level = t->height; level > 1; level--) {
+		node = node->slot[slot_of(idx, level)];
+		if (!node)
+			return NULL;
+	}
+	return (struct page *const *)node->slot;
 }
 
 /* May this tree's owner write @page at @idx in place? */

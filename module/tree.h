@@ -33,7 +33,10 @@ int swing_tree_init(struct swing_tree *t, pgoff_t npages);
 void swing_tree_share(struct swing_tree *dst, const struct swing_tree *src);
 void swing_tree_destroy(struct swing_tree *t);
 
+#define SWING_TREE_LEAF_PAGES	512
+
 struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx);
+struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx);
 bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
 			     const struct page *page);
 struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,

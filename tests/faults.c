@@ -7,13 +7,14 @@
  */
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
 
-#define WINDOW	128	/* module/cow.c: SWING_FAULT_WINDOW */
-#define NPAGES	256
+#define WINDOW	16	/* module/cow.c: SWING_FAULT_WINDOW_MIN */
+#define NPAGES	1024
 
 /* A peer's area of NPAGES pages, every page written, enabled. */
 static long written_source(struct peer *src)
@@ -28,21 +29,34 @@ static long written_source(struct peer *src)
 	return token;
 }
 
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_minflt;
+}
+
 START_TEST(read_fault_maps_a_window)
 {
 	struct peer src;
-	long token = written_source(&src);
+	long token = written_source(&src), faults;
 	volatile long *b;
 	int t;
 
 	ck_ok(hook((void **)&b, &t, token));
 	ck_assert_int_eq(pages_present((void *)b, NPAGES * PAGE), 0);
-	ck_assert_int_eq(b[(WINDOW + 2) * PAGE / sizeof(long)], 7);
-	/* the aligned window around the fault, nothing else */
-	ck_assert_int_eq(pages_present((void *)b, WINDOW * PAGE), 0);
-	ck_assert_int_eq(pages_present((char *)b + WINDOW * PAGE, WINDOW * PAGE),
-			 WINDOW);
+	/* a lone read: the small aligned window around it, nothing else */
+	ck_assert_int_eq(b[(8 * WINDOW + 2) * PAGE / sizeof(long)], 7);
+	ck_assert_int_eq(pages_present((void *)b, NPAGES * PAGE), WINDOW);
+	ck_assert_int_eq(pages_present((char *)b + 8 * WINDOW * PAGE,
+				       WINDOW * PAGE), WINDOW);
+	/* a sequential read: the window grows, 1024 pages in a few faults */
+	faults = minor_faults();
 	ck_assert_int_eq(pages_version((void *)b, NPAGES * PAGE), 7);
+	faults = minor_faults() - faults;
+	ck_assert_msg(faults <= 12, "%ld faults to read %d pages", faults,
+		      NPAGES);
 	ck_assert_int_eq(pages_present((void *)b, NPAGES * PAGE), NPAGES);
 	ck_ok(releasearea(t));
 	ck_assert_int_eq(remote_stop(&src), 0);
