@@ -4,6 +4,7 @@
 #                 library, swingctl, the demo and the tests
 # make check      the test suite in QEMU guests on 6.1 and 6.12
 # make demo       the producer/consumer demo in a guest
+# make bench      the benchmark in a guest (docs/benchmarks.md)
 
 uapi := include/uapi/linux/swing.h
 ver = $(shell sed -n 's/^\#define SWING_VERSION_$(1)[[:space:]]*//p' $(uapi))
@@ -21,7 +22,7 @@ LIBCFLAGS = $(CFLAGS) -fPIC -fvisibility=hidden -pthread
 lib_so := lib/libswing.so.$(VERSION)
 lib_a := lib/libswing.a
 lib_src := lib/swing.c
-tools := tools/swingctl/swingctl tools/demo/swingdemo
+tools := tools/swingctl/swingctl tools/demo/swingdemo bench/swingbench
 tests_src := $(wildcard tests/*.c)
 tests := $(patsubst %.c,%,$(filter-out tests/helpers.c,$(tests_src)))
 
@@ -74,6 +75,9 @@ tools/swingctl/swingctl: tools/swingctl/swingctl.c $(lib_a)
 tools/demo/swingdemo: tools/demo/swingdemo.c $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
 
+bench/swingbench: bench/swingbench.c $(lib_a)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+
 tests/%: tests/%.c tests/helpers.c tests/helpers.h $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< tests/helpers.c $(lib_a) \
 		$$(pkg-config --cflags --libs check) -pthread
@@ -86,6 +90,11 @@ check: all
 demo: all
 	$(Q)tools/vmrun -- tools/demo/run-demo
 
+# swing against pipe, socket, memfd, process_vm_readv, vmsplice and fork in
+# a guest; CSVs and plots in bench/results/, the table in docs/benchmarks.md.
+bench: all
+	$(Q)bench/run $(BENCH_ARGS)
+
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -93,4 +102,4 @@ INCLUDEDIR ?= $(PREFIX)/include
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all version-check module lib check demo clean
+.PHONY: all version-check module lib check demo bench clean

@@ -151,7 +151,7 @@ static long read_words(const void *p, size_t len)
 
 struct msg {
 	long a, b;
-	double t1, t2;
+	double t1, t2, t3, t4;
 };
 
 static void send_msg(int fd, const struct msg *m)
@@ -577,6 +577,44 @@ static void bench_handoff(void)
 /* ---- 2. stream: 1% dirtied, a fresh snapshot, 1% read, per round ---- */
 
 #define STRIDE	100	/* 1% of the pages */
+#define RUN	32	/* clustered: runs of 32 pages, one run in 3200 */
+
+/*
+ * The 1% a round dirties and the consumer reads.  Spread: every 100th page,
+ * so that every 2 MiB of the area changes (the worst case for swing's tree
+ * and for page tables alike).  Clustered: runs of 128 KiB, as when whole
+ * records or batches change.  Returns the sum of the first words read.
+ */
+static long pattern_pages(char *p, size_t len, int clustered, int round,
+			  int write)
+{
+	size_t npages = len / PAGE, step = clustered ? STRIDE * RUN : STRIDE;
+	size_t run = clustered ? RUN : 1, off = (size_t)round * run % step;
+	long sum = 0;
+
+	for (size_t base = off; base < npages; base += step)
+		for (size_t i = base; i < base + run && i < npages; i++) {
+			volatile long *w = (volatile long *)(p + i * PAGE);
+
+			if (write)
+				w[1] = round;
+			else
+				sum += w[0];
+		}
+	return sum;
+}
+
+static long pattern_expect(size_t len, int clustered)
+{
+	size_t npages = len / PAGE, step = clustered ? STRIDE * RUN : STRIDE;
+	size_t run = clustered ? RUN : 1;
+	long sum = 0;
+
+	for (size_t base = 0; base < npages; base += step)
+		for (size_t i = base; i < base + run && i < npages; i++)
+			sum += (long)i;
+	return sum;
+}
 
 enum smech { S_SWING, S_MEMFD_COPY, S_FORK, S_FORK_THP, S_NMECH };
 static const char *const smech_name[] = {
@@ -585,6 +623,7 @@ static const char *const smech_name[] = {
 
 struct stream {
 	enum smech mech;
+	int clustered;
 	size_t len;
 	int rounds;
 	int ctl[2];
@@ -600,7 +639,10 @@ static void stream_consumer(void *arg)
 
 	swing_version(&(struct swing_version){ 0 });
 	for (int i = 0; i < s->rounds; i++) {
+		double t0, t1;
+
 		recv_msg(ctl, &m);
+		t0 = now();
 		if (s->mech == S_SWING) {
 			if (hook(&snap, &token, (int)m.a))
 				die("hook");
@@ -617,15 +659,18 @@ static void stream_consumer(void *arg)
 				munmap(prev, s->len);
 			prev = snap;
 		}
-		m.a = read_pages(snap, s->len, STRIDE);
+		t1 = now();
+		m.a = pattern_pages(snap, s->len, s->clustered, 0, 0);
+		m.t1 = (t1 - t0) * 1e3;
+		m.t2 = (now() - t1) * 1e3;
 		send_msg(ctl, &m);
 	}
 }
 
 /* A forked snapshot: read 1%, answer, live until killed by the next. */
-static void stream_fork_child(int ctl, void *state, size_t len)
+static void stream_fork_child(int ctl, struct stream *s, void *state)
 {
-	struct msg m = { .a = read_pages(state, len, STRIDE) };
+	struct msg m = { .a = pattern_pages(state, s->len, s->clustered, 0, 0) };
 
 	send_msg(ctl, &m);
 	pause();
@@ -637,7 +682,8 @@ static void stream_producer(void *arg)
 	struct stream *s = arg;
 	int ctl = s->ctl[0], token = 0, fd;
 	double round[MAXREPS * 4], dirty[MAXREPS * 4], wp[MAXREPS * 4];
-	size_t npages = s->len / PAGE, ndirty = (npages + STRIDE - 1) / STRIDE;
+	double take[MAXREPS * 4], rd[MAXREPS * 4];
+	size_t ndirty = s->len / PAGE / STRIDE;
 	pid_t prev = 0, pid;
 	struct msg m = { 0 };
 	void *state;
@@ -658,8 +704,7 @@ static void stream_producer(void *arg)
 		double t0 = now(), t1;
 
 		/* dirty 1%, against the previous snapshot still held */
-		for (size_t p = i % STRIDE; p < npages; p += STRIDE)
-			((volatile long *)((char *)state + p * PAGE))[1] = i;
+		pattern_pages(state, s->len, s->clustered, i, 1);
 		t1 = now();
 		switch (s->mech) {
 		case S_SWING:
@@ -683,7 +728,7 @@ static void stream_producer(void *arg)
 			if (pid < 0)
 				die("fork");
 			if (pid == 0)
-				stream_fork_child(pp[1], state, s->len);
+				stream_fork_child(pp[1], s, state);
 			recv_msg(pp[0], &m);
 			if (prev) {
 				kill(prev, SIGKILL);
@@ -694,13 +739,15 @@ static void stream_producer(void *arg)
 		default:
 			break;
 		}
-		if (m.a != expect_sum(s->len, 0, STRIDE))
+		if (m.a != pattern_expect(s->len, s->clustered))
 			errno = 0, die("stream %s: wrong contents",
 				       smech_name[s->mech]);
 		round[i] = (now() - t0) * 1e3;
 		dirty[i] = (t1 - t0) * 1e6 / ndirty;
 		if (s->mech != S_SWING)
 			wp[i] = 0;
+		take[i] = s->mech <= S_MEMFD_COPY ? m.t1 : 0;
+		rd[i] = s->mech <= S_MEMFD_COPY ? m.t2 : 0;
 	}
 	if (prev) {
 		kill(prev, SIGKILL);
@@ -709,48 +756,58 @@ static void stream_producer(void *arg)
 	m.t1 = median(round + 1, s->rounds - 1);
 	m.t2 = median(dirty + 1, s->rounds - 1);
 	m.b = (long)(median(wp + 1, s->rounds - 1) * 1e3);	/* us */
+	m.t3 = median(take + 1, s->rounds - 1);
+	m.t4 = median(rd + 1, s->rounds - 1);
 	if (write(s->res, &m, sizeof(m)) != sizeof(m))
 		die("result");
+}
+
+static void stream_one(FILE *f, enum smech m, int clustered, size_t len)
+{
+	struct stream s = {
+		.mech = m, .clustered = clustered, .len = len,
+		.rounds = reps * 2 + 1,
+	};
+	const char *pat = clustered ? "clustered" : "spread";
+	int res[2];
+	pid_t p, c = 0;
+	struct msg r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s.ctl) || pipe(res))
+		die("socketpair");
+	s.res = res[1];
+	start_child(&p, stream_producer, &s);
+	if (m == S_SWING || m == S_MEMFD_COPY)
+		start_child(&c, stream_consumer, &s);
+	if (read(res[0], &r, sizeof(r)) != sizeof(r))
+		die("no result from stream %s", smech_name[m]);
+	reap(p);
+	if (c)
+		reap(c);
+	close(s.ctl[0]);
+	close(s.ctl[1]);
+	close(res[0]);
+	close(res[1]);
+	fprintf(f, "%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,%.3f,%d\n", pat,
+		smech_name[m], len / MIB, r.t1, r.t2, r.b / 1e3, r.t3, r.t4,
+		s.rounds - 1);
+	fflush(f);
+	fprintf(stderr, "stream  %-9s %-10s %5zu MiB: round %9.3f ms, dirty %6.2f us/page, enable %6.3f ms, take %6.3f ms, read %6.3f ms\n",
+		pat, smech_name[m], len / MIB, r.t1, r.t2, r.b / 1e3, r.t3,
+		r.t4);
 }
 
 static void bench_stream(void)
 {
 	FILE *f = csv_open("stream.csv",
-			   "mechanism,size_mib,round_ms,dirty_us_per_page,enable_ms,rounds");
+			   "pattern,mechanism,size_mib,round_ms,dirty_us_per_page,enable_ms,take_ms,read_ms,rounds");
 
-	for (int i = 0; i < nsizes; i++) {
-		for (int m = 0; m < S_NMECH; m++) {
-			if (!wanted(smech_name[m]))
-				continue;
-			struct stream s = {
-				.mech = m, .len = sizes[i], .rounds = reps * 2 + 1,
-			};
-			int res[2];
-			pid_t p, c = 0;
-			struct msg r;
-
-			if (socketpair(AF_UNIX, SOCK_STREAM, 0, s.ctl) || pipe(res))
-				die("socketpair");
-			s.res = res[1];
-			start_child(&p, stream_producer, &s);
-			if (m == S_SWING || m == S_MEMFD_COPY)
-				start_child(&c, stream_consumer, &s);
-			if (read(res[0], &r, sizeof(r)) != sizeof(r))
-				die("no result from stream %s", smech_name[m]);
-			reap(p);
-			if (c)
-				reap(c);
-			close(s.ctl[0]);
-			close(s.ctl[1]);
-			close(res[0]);
-			close(res[1]);
-			fprintf(f, "%s,%zu,%.3f,%.3f,%.3f,%d\n", smech_name[m],
-				sizes[i] / MIB, r.t1, r.t2, r.b / 1e3,
-				s.rounds - 1);
-			fflush(f);
-			fprintf(stderr, "stream  %-16s %5zu MiB: round %9.3f ms, dirty %7.2f us/page, enable %7.3f ms\n",
-				smech_name[m], sizes[i] / MIB, r.t1, r.t2,
-				r.b / 1e3);
+	for (int cl = 0; cl < 2; cl++) {
+		for (int i = 0; i < nsizes; i++) {
+			for (int m = 0; m < S_NMECH; m++) {
+				if (wanted(smech_name[m]))
+					stream_one(f, m, cl, sizes[i]);
+			}
 		}
 	}
 	fclose(f);

@@ -118,12 +118,6 @@ static struct swing_area *area_alloc(pgoff_t npages, int src_token)
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return NULL;
-	area->dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
-			       GFP_KERNEL_ACCOUNT);
-	if (!area->dirty) {
-		kfree(area);
-		return NULL;
-	}
 	kref_init(&area->kref);
 	init_rwsem(&area->lock);
 	INIT_LIST_HEAD(&area->session_node);
@@ -135,6 +129,15 @@ static struct swing_area *area_alloc(pgoff_t npages, int src_token)
 	area->uid = current_euid();
 	atomic_long_inc(&swing_nr_areas);
 	return area;
+}
+
+/* Caller holds @area->lock for writing. */
+int swing_area_alloc_dirty(struct swing_area *area)
+{
+	if (!area->dirty)
+		area->dirty = kvcalloc(BITS_TO_LONGS(area->npages),
+				       sizeof(long), GFP_KERNEL_ACCOUNT);
+	return area->dirty ? 0 : -ENOMEM;
 }
 
 /* The file whose mapping is the area's; it holds a reference on the area. */

@@ -53,6 +53,9 @@ struct swing_area {
 	 * swing_area_write_protect() clears it once the PTE is gone and the
 	 * page is not DMA-pinned (under the mmap lock, write).  So a snapshot
 	 * only has to deal with these pages, not with the whole area.
+	 * Allocated (under @lock, for writing) by the first write fault, so
+	 * that a hook, whose snapshot is often only read, allocates nothing
+	 * that grows with the area.
 	 */
 	unsigned long *dirty;
 	atomic_long_t nr_dirty;
@@ -86,6 +89,9 @@ int swing_area_release(struct swing_area *area, bool unmap);
 
 void swing_session_release(struct swing_session *session);
 
+int swing_area_alloc_dirty(struct swing_area *area);
+
+/* Caller holds @area->lock and has seen @area->dirty allocated. */
 static inline void swing_area_mark_dirty(struct swing_area *area, pgoff_t idx)
 {
 	if (!test_bit(idx, area->dirty) && !test_and_set_bit(idx, area->dirty))

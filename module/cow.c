@@ -178,8 +178,13 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 		up_write(&area->lock);
 		return VM_FAULT_OOM;
 	}
-	if (vmf->flags & FAULT_FLAG_WRITE)
+	if (vmf->flags & FAULT_FLAG_WRITE) {
+		if (swing_area_alloc_dirty(area)) {
+			up_write(&area->lock);
+			return VM_FAULT_OOM;
+		}
 		swing_area_mark_dirty(area, idx);
+	}
 	get_page(page);
 	lock_page(page);
 	up_write(&area->lock);
@@ -210,7 +215,7 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 
 	down_read(&area->lock);
-	if (swing_tree_page_private(&area->tree, idx, page)) {
+	if (area->dirty && swing_tree_page_private(&area->tree, idx, page)) {
 		swing_area_mark_dirty(area, idx);
 		lock_page(page);
 		up_read(&area->lock);
@@ -219,7 +224,7 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	up_read(&area->lock);
 
 	down_write(&area->lock);
-	cur = make_private(area, idx, page);
+	cur = swing_area_alloc_dirty(area) ? NULL : make_private(area, idx, page);
 	if (!cur) {
 		up_write(&area->lock);
 		return VM_FAULT_OOM;

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Plots of one swingbench run; run in bench/results/ by bench/run.
+set datafile separator ","
+set terminal pngcairo size 900,560 font ",10"
+set key outside right
+set grid
+set logscale xy
+set xlabel "snapshot size (MiB)"
+
+set output "handoff-hold.png"
+set title "handoff: until the consumer holds the snapshot (median, TCG guest)"
+set ylabel "ms"
+plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
+	"handoff.csv" using (strcol(1) eq m ? $2 : 1/0):3 with linespoints title m
+
+set output "handoff-read.png"
+set title "handoff: until the consumer has read every page (median, TCG guest)"
+plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
+	"handoff.csv" using (strcol(1) eq m ? $2 : 1/0):4 with linespoints title m
+
+set output "stream.png"
+set title "stream: one round (dirty 1%, new snapshot, read 1%), median"
+plot for [p in "spread clustered"] for [m in "swing memfd-copy fork fork-thp"] \
+	"stream.csv" using ((strcol(1) eq p && strcol(2) eq m) ? $3 : 1/0):4 \
+	with linespoints title p." ".m
+
+set output "scale-size.png"
+set title "hook latency against area size (enabled area, every page written)"
+set ylabel "us"
+set yrange [1:*]
+plot "scale_size.csv" using 1:2 with linespoints title "hook"
+
+set output "scale-hookers.png"
+set title "hook latency against concurrent hookers (64 MiB area)"
+set xlabel "concurrent hookers"
+set logscale x 2
+unset logscale y
+set yrange [0:*]
+plot "scale_hookers.csv" using 1:3 with linespoints title "hook, median per hooker"
