@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Plots of one swingbench run; run in bench/results/ by bench/run.
 set datafile separator ","
-set terminal pngcairo size 900,560 font ",10"
+set terminal pngcairo size 900,560 font ",10" noenhanced
 set key outside right
 set grid
 set logscale xy
@@ -11,18 +11,17 @@ set output "handoff-hold.png"
 set title "handoff: until the consumer holds the snapshot (median, TCG guest)"
 set ylabel "ms"
 plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
-	"handoff.csv" using (strcol(1) eq m ? $2 : 1/0):3 with linespoints title m
+	"< grep '^".m.",' handoff.csv" using 2:3 with linespoints title m
 
 set output "handoff-read.png"
 set title "handoff: until the consumer has read every page (median, TCG guest)"
 plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
-	"handoff.csv" using (strcol(1) eq m ? $2 : 1/0):4 with linespoints title m
+	"< grep '^".m.",' handoff.csv" using 2:4 with linespoints title m
 
 set output "stream.png"
 set title "stream: one round (dirty 1%, new snapshot, read 1%), median"
 plot for [p in "spread clustered"] for [m in "swing memfd-copy fork fork-thp"] \
-	"stream.csv" using ((strcol(1) eq p && strcol(2) eq m) ? $3 : 1/0):4 \
-	with linespoints title p." ".m
+	"< grep '^".p.",".m.",' stream.csv" using 3:4 with linespoints title p." ".m
 
 set output "scale-size.png"
 set title "hook latency against area size (enabled area, every page written)"
