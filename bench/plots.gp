@@ -7,32 +7,46 @@ set grid
 set logscale xy
 set xlabel "snapshot size (MiB)"
 
-set output "handoff-hold.png"
-set title "handoff: until the consumer holds the snapshot (median, TCG guest)"
-set ylabel "ms"
-plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
-	"< grep '^".m.",' handoff.csv" using 2:3 with linespoints title m
+# A run may have done only some experiments (swingbench -m, or names).
+have(f) = system("[ -s ".f." ] && echo 1 || echo 0") + 0
 
-set output "handoff-read.png"
-set title "handoff: until the consumer has read every page (median, TCG guest)"
-plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
-	"< grep '^".m.",' handoff.csv" using 2:4 with linespoints title m
+if (have("handoff.csv")) {
+	set output "handoff-hold.png"
+	set title "handoff: until the consumer holds the snapshot (median, TCG guest)"
+	set ylabel "ms"
+	plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
+		"< grep '^".m.",' handoff.csv" using 2:3 with linespoints title m
+}
 
-set output "stream.png"
-set title "stream: one round (dirty 1%, new snapshot, read 1%), median"
-plot for [p in "spread clustered"] for [m in "swing memfd-copy fork fork-thp"] \
-	"< grep '^".p.",".m.",' stream.csv" using 3:4 with linespoints title p." ".m
+if (have("handoff.csv")) {
+	set output "handoff-read.png"
+	set title "handoff: until the consumer has read every page (median, TCG guest)"
+	plot for [m in "swing swing-populate pipe unix-socket memfd-copy memfd-give process_vm_readv vmsplice fork fork-thp"] \
+		"< grep '^".m.",' handoff.csv" using 2:4 with linespoints title m
+}
 
-set output "scale-size.png"
-set title "hook latency against area size (enabled area, every page written)"
-set ylabel "us"
-set yrange [1:*]
-plot "scale_size.csv" using 1:2 with linespoints title "hook"
+if (have("stream.csv")) {
+	set output "stream.png"
+	set title "stream: one round (dirty 1%, new snapshot, read 1%), median"
+	set ylabel "ms"
+	plot for [p in "spread clustered"] for [m in "swing memfd-copy fork fork-thp"] \
+		"< grep '^".p.",".m.",' stream.csv" using 3:4 with linespoints title p." ".m
+}
 
-set output "scale-hookers.png"
-set title "hook latency against concurrent hookers (64 MiB area)"
-set xlabel "concurrent hookers"
-set logscale x 2
-unset logscale y
-set yrange [0:*]
-plot "scale_hookers.csv" using 1:3 with linespoints title "hook, median per hooker"
+if (have("scale_size.csv")) {
+	set output "scale-size.png"
+	set title "hook latency against area size (enabled area, every page written)"
+	set ylabel "us"
+	set yrange [1:*]
+	plot "scale_size.csv" using 1:2 with linespoints title "hook"
+}
+
+if (have("scale_hookers.csv")) {
+	set output "scale-hookers.png"
+	set title "hook latency against concurrent hookers (64 MiB area)"
+	set xlabel "concurrent hookers"
+	set logscale x 2
+	unset logscale y
+	set yrange [0:*]
+	plot "scale_hookers.csv" using 1:3 with linespoints title "hook, median per hooker"
+}
