@@ -105,6 +105,13 @@ struct swing_area *swing_area_get(int token)
 	return area ? area : ERR_PTR(-ENOENT);
 }
 
+/* The published area with the smallest token >= *@token; table locked. */
+struct swing_area *swing_area_next_locked(int *token)
+{
+	lockdep_assert_held(&swing_table_lock);
+	return idr_get_next(&swing_tokens, token);	/* skips reservations */
+}
+
 bool swing_area_owned(const struct swing_area *area)
 {
 	return area->owner == task_tgid(current);
@@ -127,6 +134,7 @@ static struct swing_area *area_alloc(pgoff_t npages, int src_token)
 	mmgrab(area->mm);
 	area->owner = get_pid(task_tgid(current));
 	area->uid = current_euid();
+	area->ctime = ktime_get_real_seconds();
 	atomic_long_inc(&swing_nr_areas);
 	return area;
 }
@@ -347,6 +355,8 @@ static int area_snapshot(struct swing_area *dst, struct swing_area *src)
 		area_write_protect(src);
 		swing_tree_share(&dst->tree, &src->tree);
 		ret = area_copy_pinned(dst, src);
+		if (!ret)
+			atomic_inc(&src->nr_hooks);
 	}
 	up_write(&src->lock);
 	area_unlock_faults(src, live);

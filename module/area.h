@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/rwsem.h>
+#include <linux/time64.h>
 #include <linux/uidgid.h>
 
 #include "tree.h"
@@ -41,6 +42,8 @@ struct swing_area {
 	struct mm_struct *mm;		/* owner's mm, mmgrab()ed; immutable */
 	struct pid *owner;		/* owner's thread group; immutable */
 	kuid_t uid;			/* owner's euid; immutable */
+	time64_t ctime;			/* creation, wall clock; immutable */
+	atomic_t nr_hooks;		/* snapshots taken of it */
 
 	struct rw_semaphore lock;
 	struct swing_tree tree;
@@ -82,6 +85,7 @@ struct swing_area *swing_area_create(struct swing_session *session,
 struct swing_area *swing_area_hook(struct swing_session *session,
 				   struct swing_area *src, unsigned long *addr);
 struct swing_area *swing_area_get(int token);
+struct swing_area *swing_area_next_locked(int *token);
 void swing_area_put(struct swing_area *area);
 bool swing_area_owned(const struct swing_area *area);
 int swing_area_set_enabled(struct swing_area *area, bool enabled);
@@ -97,6 +101,10 @@ static inline void swing_area_mark_dirty(struct swing_area *area, pgoff_t idx)
 	if (!test_bit(idx, area->dirty) && !test_and_set_bit(idx, area->dirty))
 		atomic_long_inc(&area->nr_dirty);
 }
+
+/* proc.c */
+int swing_proc_init(void);
+void swing_proc_exit(void);
 
 /* cow.c */
 extern const struct file_operations swing_area_fops;

@@ -97,11 +97,16 @@ static int __init swing_init(void)
 	ret = swing_fs_init();
 	if (ret)
 		goto err_cache;
-	ret = misc_register(&swing_misc);
+	ret = swing_proc_init();
 	if (ret)
 		goto err_fs;
+	ret = misc_register(&swing_misc);
+	if (ret)
+		goto err_proc;
 	return 0;
 
+err_proc:
+	swing_proc_exit();
 err_fs:
 	swing_fs_exit();
 err_cache:
@@ -112,6 +117,7 @@ err_cache:
 static void __exit swing_exit(void)
 {
 	misc_deregister(&swing_misc);
+	swing_proc_exit();
 	swing_fs_exit();
 	swing_tree_cache_exit();
 	if (atomic_long_read(&swing_nr_pages) || atomic_long_read(&swing_nr_areas))

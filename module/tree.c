@@ -188,6 +188,41 @@ struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx)
 	return (struct page *const *)node->slot;
 }
 
+static void node_count(const struct swing_node *node, unsigned int level,
+		       bool shared, unsigned long *resident,
+		       unsigned long *nshared)
+{
+	unsigned long i;
+
+	shared = shared || refcount_read(&node->ref) > 1;
+	for (i = 0; i < SWING_TREE_SLOTS; i++) {
+		void *child = node->slot[i];
+
+		if (!child)
+			continue;
+		if (level > 1) {
+			node_count(child, level - 1, shared, resident, nshared);
+			continue;
+		}
+		(*resident)++;
+		if (shared || atomic_long_read(page_leaves(child)) > 1)
+			(*nshared)++;
+	}
+}
+
+/*
+ * Pages the tree holds, and how many of them it shares with another tree.
+ * O(pages): for introspection only.
+ */
+void swing_tree_count(const struct swing_tree *t, unsigned long *resident,
+		      unsigned long *shared)
+{
+	*resident = 0;
+	*shared = 0;
+	if (t->root)
+		node_count(t->root, t->height, false, resident, shared);
+}
+
 /* May this tree's owner write @page at @idx in place? */
 bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
 			     const struct page *page)

@@ -39,6 +39,8 @@ struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx);
 struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx);
 bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
 			     const struct page *page);
+void swing_tree_count(const struct swing_tree *t, unsigned long *resident,
+		      unsigned long *shared);
 struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
 				     struct page **replaced);
 

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * swingctl: inspect and manage the swing module.
- * This first version has `status`; the rest of the CLI comes later.
+ * status, list and info so far (load, unload, dump, release: to come).
+ * Exit status: 0, 1 on a failure, 2 on a usage error, 3 when the module
+ * is not loaded, 4 when an area does not exist or is not visible.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "swing.h"
 
@@ -35,7 +38,200 @@ static void usage(FILE *out)
 		"usage: swingctl [--help|--version] COMMAND\n"
 		"\n"
 		"commands:\n"
-		"  status   is the module loaded, its version, /dev/swing, totals\n");
+		"  status               is the module loaded, its version, /dev/swing, totals\n"
+		"  list [--json]        the areas you may act on (root: all), from /proc/swing\n"
+		"  info TOKEN [--json]  one area in full\n");
+}
+
+#define PROC_SWING	"/proc/swing"
+
+/* One line of /proc/swing (module/proc.c). */
+struct area_row {
+	int token, pid, src;
+	unsigned int uid, hooks;
+	int enabled;
+	unsigned long long size;
+	unsigned long resident, shared;
+	long long ctime;
+};
+
+/* Read every row; returns how many, or -1 (errno) if there is no table. */
+static int read_areas(struct area_row **rows)
+{
+	FILE *f = fopen(PROC_SWING, "r");
+	char line[512];
+	int n = 0, cap = 0;
+
+	*rows = NULL;
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f)) {	/* header */
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct area_row r;
+
+		if (sscanf(line, "%d %d %u %llu %lu %lu %u %d %d %lld", &r.token,
+			   &r.pid, &r.uid, &r.size, &r.resident, &r.shared,
+			   &r.hooks, &r.enabled, &r.src, &r.ctime) != 10)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*rows = realloc(*rows, cap * sizeof(**rows));
+			if (!*rows) {
+				fclose(f);
+				return -1;
+			}
+		}
+		(*rows)[n++] = r;
+	}
+	fclose(f);
+	return n;
+}
+
+static const char *human(unsigned long long bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0 || v >= 100 || v == (long long)v)
+		snprintf(buf, size, "%.0f %s", v, unit[u]);
+	else
+		snprintf(buf, size, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+static void print_json(const struct area_row *r, const char *indent)
+{
+	printf("%s{\"token\": %d, \"size\": %llu, \"owner_pid\": %d, \"uid\": %u, "
+	       "\"resident_pages\": %lu, \"shared_pages\": %lu, \"hooks\": %u, "
+	       "\"enabled\": %s, \"source_token\": %d, \"created\": %lld}",
+	       indent, r->token, r->size, r->pid, r->uid, r->resident, r->shared,
+	       r->hooks, r->enabled ? "true" : "false", r->src, r->ctime);
+}
+
+static int no_table(void)
+{
+	fprintf(stderr, "swingctl: %s: %s (is the module loaded?)\n", PROC_SWING,
+		strerror(errno));
+	return 3;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct area_row *rows;
+	int json = 0, n;
+	char sz[32];
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--help")) {
+			printf("usage: swingctl list [--json]\n");
+			return 0;
+		} else {
+			fprintf(stderr, "swingctl list: unknown argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	n = read_areas(&rows);
+	if (n < 0)
+		return no_table();
+	if (json) {
+		printf("[");
+		for (int i = 0; i < n; i++) {
+			printf(i ? ",\n" : "\n");
+			print_json(&rows[i], "  ");
+		}
+		printf("%s]\n", n ? "\n" : "");
+	} else {
+		printf("%8s %8s %6s %10s %10s %10s %6s %7s %8s\n", "TOKEN",
+		       "PID", "UID", "SIZE", "RESIDENT", "SHARED", "HOOKS",
+		       "ENABLED", "SOURCE");
+		for (int i = 0; i < n; i++) {
+			const struct area_row *r = &rows[i];
+			char res[32], sh[32];
+
+			printf("%8d %8d %6u %10s %10s %10s %6u %7s %8s\n",
+			       r->token, r->pid, r->uid, human(r->size, sz, sizeof(sz)),
+			       human((unsigned long long)r->resident * 4096, res, sizeof(res)),
+			       human((unsigned long long)r->shared * 4096, sh, sizeof(sh)),
+			       r->hooks, r->enabled ? "yes" : "no",
+			       r->src ? (snprintf(sz, sizeof(sz), "%d", r->src), sz) : "-");
+		}
+	}
+	free(rows);
+	return 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct area_row *rows;
+	int json = 0, n, token = 0;
+	char *end, sz[32], when[64];
+	time_t t;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--help")) {
+			printf("usage: swingctl info TOKEN [--json]\n");
+			return 0;
+		} else if (!token) {
+			long v = strtol(argv[i], &end, 10);
+
+			if (*end || v <= 0 || v > 0x7fffffff) {
+				fprintf(stderr, "swingctl info: '%s' is not a token\n", argv[i]);
+				return 2;
+			}
+			token = (int)v;
+		} else {
+			fprintf(stderr, "swingctl info: unexpected '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!token) {
+		fprintf(stderr, "usage: swingctl info TOKEN [--json]\n");
+		return 2;
+	}
+	n = read_areas(&rows);
+	if (n < 0)
+		return no_table();
+	for (int i = 0; i < n; i++) {
+		const struct area_row *r = &rows[i];
+
+		if (r->token != token)
+			continue;
+		if (json) {
+			print_json(r, "");
+			printf("\n");
+		} else {
+			t = (time_t)r->ctime;
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+			printf("token:          %d\n", r->token);
+			printf("size:           %llu bytes (%s)\n", r->size, human(r->size, sz, sizeof(sz)));
+			printf("owner pid:      %d\n", r->pid);
+			printf("owner uid:      %u\n", r->uid);
+			printf("resident pages: %lu\n", r->resident);
+			printf("shared pages:   %lu\n", r->shared);
+			printf("hooks taken:    %u\n", r->hooks);
+			printf("enabled:        %s\n", r->enabled ? "yes" : "no");
+			if (r->src)
+				printf("hooked from:    %d\n", r->src);
+			printf("created:        %s\n", when);
+		}
+		free(rows);
+		return 0;
+	}
+	free(rows);
+	fprintf(stderr, "swingctl info: no area %d (or not yours to see)\n", token);
+	return 4;
 }
 
 static int cmd_status(void)
@@ -87,6 +283,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "status"))
 		return cmd_status();
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "info"))
+		return cmd_info(argc - 2, argv + 2);
 	fprintf(stderr, "swingctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * swingctl list/info show areas made by other processes, from /proc/swing,
+ * and fail with the documented exit codes.
+ */
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "helpers.h"
+
+#define SWINGCTL "../tools/swingctl/swingctl"
+
+/* Run a shell command; its stdout in out, its exit status returned. */
+static int run(const char *cmd, char *out, size_t size)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+	int status;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, size - 1, f);
+	out[n] = 0;
+	status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+START_TEST(list_and_info_show_other_processes_areas)
+{
+	struct peer src, r;
+	long token, hooked;
+	char cmd[256], out[8192], want[256];
+
+	remote_start(&src);
+	token = remote(&src, R_CREATE, 3 << 20, 0);
+	ck_assert_int_gt(token, 0);
+	ck_assert_int_eq(remote(&src, R_FILL, 1, 0), 0);
+	ck_assert_int_eq(remote(&src, R_ENABLE, token, 0), 0);
+	remote_start(&r);
+	hooked = remote(&r, R_HOOK, token, 0);
+	ck_assert_int_gt(hooked, 0);
+
+	ck_assert_int_eq(run(SWINGCTL " list", out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "TOKEN") != NULL, "no header in:\n%s", out);
+	snprintf(want, sizeof(want), "%8ld %8d ", token, src.pid);
+	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+	ck_assert_msg(strstr(out, "3 MiB") != NULL, "no size in:\n%s", out);
+
+	ck_assert_int_eq(run(SWINGCTL " list --json", out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "\"token\": %ld, \"size\": 3145728, \"owner_pid\": %d,",
+		 token, src.pid);
+	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+	snprintf(want, sizeof(want), "\"token\": %ld, \"size\": 3145728, \"owner_pid\": %d,",
+		 hooked, r.pid);
+	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+	ck_assert_msg(out[0] == '[' && strstr(out, "\"enabled\": true") != NULL,
+		      "bad JSON:\n%s", out);
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "size:           3145728 bytes (3 MiB)") &&
+		      strstr(out, "hooks taken:    1") &&
+		      strstr(out, "resident pages: 768") &&
+		      strstr(out, "shared pages:   768"), "info:\n%s", out);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld --json", hooked);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "\"source_token\": %ld", token);
+	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+
+	/* a page the source rewrites is no longer shared */
+	ck_assert_int_eq(remote(&src, R_WRITE, 0, 5), 0);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "shared pages:   767"), "info:\n%s", out);
+
+	ck_assert_int_eq(remote_stop(&r), 0);
+	ck_assert_int_eq(remote_stop(&src), 0);
+	ck_assert_int_eq(run(SWINGCTL " list --json", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "[]\n");
+}
+END_TEST
+
+/* /proc/swing shows a user the areas its euid owns; root sees them all. */
+START_TEST(users_see_their_own)
+{
+	const unsigned int nobody = 65534;
+	struct peer mine, other;
+	long t_mine, t_other;
+	char out[8192], want[64];
+
+	remote_start(&mine);
+	ck_assert_int_eq(remote(&mine, R_SETUID, nobody, 0), 0);
+	t_mine = remote(&mine, R_CREATE, PAGE, 0);
+	ck_assert_int_gt(t_mine, 0);
+	remote_start(&other);	/* root's */
+	t_other = remote(&other, R_CREATE, PAGE, 0);
+	ck_assert_int_gt(t_other, 0);
+
+	ck_assert_int_eq(run("setpriv --reuid=65534 --regid=65534 --clear-groups "
+			     SWINGCTL " list --json", out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "\"token\": %ld,", t_mine);
+	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+	snprintf(want, sizeof(want), "\"token\": %ld,", t_other);
+	ck_assert_msg(strstr(out, want) == NULL, "'%s' shown to nobody:\n%s", want, out);
+
+	ck_assert_int_eq(run(SWINGCTL " list --json", out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, want) != NULL, "root does not see '%s':\n%s", want, out);
+	snprintf(want, sizeof(want), "\"token\": %ld,", t_mine);
+	ck_assert_msg(strstr(out, want) != NULL, "root does not see '%s':\n%s", want, out);
+
+	ck_assert_int_eq(remote_stop(&mine), 0);
+	ck_assert_int_eq(remote_stop(&other), 0);
+}
+END_TEST
+
+START_TEST(errors)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(SWINGCTL " info 2147483647 2>/dev/null", out, sizeof(out)), 4);
+	ck_assert_int_eq(run(SWINGCTL " info 2>&1", out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "usage: swingctl info") != NULL, "%s", out);
+	ck_assert_int_eq(run(SWINGCTL " info abc 2>&1", out, sizeof(out)), 2);
+	ck_assert_msg(strstr(out, "not a token") != NULL, "%s", out);
+	ck_assert_int_eq(run(SWINGCTL " list --bogus 2>/dev/null", out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " frobnicate 2>/dev/null", out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " info --help", out, sizeof(out)), 0);
+}
+END_TEST
+
+Suite *swing_suite(void)
+{
+	Suite *s = suite_create("swingctl");
+	TCase *tc = tcase_create("swingctl");
+
+	tcase_add_test(tc, list_and_info_show_other_processes_areas);
+	tcase_add_test(tc, users_see_their_own);
+	tcase_add_test(tc, errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
