@@ -44,6 +44,15 @@ START_TEST(list_and_info_show_other_processes_areas)
 	snprintf(want, sizeof(want), "%8ld %8d ", token, src.pid);
 	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
 	ck_assert_msg(strstr(out, "3 MiB") != NULL, "no size in:\n%s", out);
+	/* the hooked area's row ends with its source token */
+	snprintf(want, sizeof(want), "%8ld %8d ", hooked, r.pid);
+	char *row = strstr(out, want), *eol;
+
+	ck_assert_msg(row != NULL, "no '%s' in:\n%s", want, out);
+	eol = strchr(row, '\n');
+	snprintf(want, sizeof(want), " %7ld", token);
+	ck_assert_msg(eol && eol - row > 8 && !strncmp(eol - 8, want, 8),
+		      "row without source %ld:\n%s", token, out);
 
 	ck_assert_int_eq(run(SWINGCTL " list --json", out, sizeof(out)), 0);
 	snprintf(want, sizeof(want), "\"token\": %ld, \"size\": 3145728, \"owner_pid\": %d,",

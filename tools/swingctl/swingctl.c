@@ -156,14 +156,15 @@ static int cmd_list(int argc, char **argv)
 		       "ENABLED", "SOURCE");
 		for (int i = 0; i < n; i++) {
 			const struct area_row *r = &rows[i];
-			char res[32], sh[32];
+			char res[32], sh[32], src[16] = "-";
 
+			if (r->src)
+				snprintf(src, sizeof(src), "%d", r->src);
 			printf("%8d %8d %6u %10s %10s %10s %6u %7s %8s\n",
 			       r->token, r->pid, r->uid, human(r->size, sz, sizeof(sz)),
 			       human((unsigned long long)r->resident * 4096, res, sizeof(res)),
 			       human((unsigned long long)r->shared * 4096, sh, sizeof(sh)),
-			       r->hooks, r->enabled ? "yes" : "no",
-			       r->src ? (snprintf(sz, sizeof(sz), "%d", r->src), sz) : "-");
+			       r->hooks, r->enabled ? "yes" : "no", src);
 		}
 	}
 	free(rows);
