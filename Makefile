@@ -85,6 +85,7 @@ tests/%: tests/%.c tests/helpers.c tests/helpers.h $(lib_a)
 # The suite on both supported kernels; one summary line at the end.
 CHECK_KERNELS ?= $(shell ls /boot/vmlinuz-6.1.* /boot/vmlinuz-6.12.* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)
 check: all
+	$(Q)tests/run-install
 	$(Q)tests/run-all $(CHECK_KERNELS)
 
 demo: all
@@ -98,8 +99,52 @@ bench: all
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+UDEVDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,$(PREFIX)/lib/udev/rules.d)
+man3_links := swing_createarea:createarea swing_hook:hook swing_hook_flags:hook \
+	disablehook:enablehook swing_enablehook:enablehook \
+	swing_disablehook:enablehook swing_releasearea:releasearea
+
+# The library, header, pkg-config file, swingctl, udev rule and man pages
+# (the module itself installs with dkms, see README).  DESTDIR and PREFIX
+# are honoured; "make uninstall" with the same values removes it all.
+install: lib tools/swingctl/swingctl
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(UDEVDIR) $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(lib_so) $(DESTDIR)$(LIBDIR)/
+	ln -sf libswing.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libswing.so.$(MAJOR)
+	ln -sf libswing.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libswing.so
+	install -m 644 $(lib_a) $(DESTDIR)$(LIBDIR)/
+	install -m 644 include/swing.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(uapi) $(DESTDIR)$(INCLUDEDIR)/linux/
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		lib/libswing.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libswing.pc
+	install -m 755 tools/swingctl/swingctl $(DESTDIR)$(SBINDIR)/
+	install -m 644 udev/60-swing.rules $(DESTDIR)$(UDEVDIR)/
+	install -m 644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	for l in $(man3_links); do \
+		ln -sf $${l#*:}.3 $(DESTDIR)$(MANDIR)/man3/$${l%%:*}.3; done
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libswing.so* $(DESTDIR)$(LIBDIR)/libswing.a \
+		$(DESTDIR)$(INCLUDEDIR)/swing.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/swing.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/libswing.pc \
+		$(DESTDIR)$(SBINDIR)/swingctl \
+		$(DESTDIR)$(UDEVDIR)/60-swing.rules \
+		$(DESTDIR)$(MANDIR)/man7/swing.7 \
+		$(DESTDIR)$(MANDIR)/man8/swingctl.8
+	for p in $(notdir $(wildcard man/*.3)) $(foreach l,$(man3_links),$(firstword $(subst :, ,$(l))).3); do \
+		rm -f $(DESTDIR)$(MANDIR)/man3/$$p; done
 
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all version-check module lib check demo bench clean
+.PHONY: all version-check module lib check demo bench install uninstall clean
