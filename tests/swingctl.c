@@ -121,6 +121,35 @@ START_TEST(users_see_their_own)
 }
 END_TEST
 
+/* dump hooks the area, prints it like hexdump -C, and releases it */
+START_TEST(dump_hexdumps_a_snapshot)
+{
+	struct peer src;
+	long token, areas;
+	char cmd[256], out[8192];
+
+	remote_start(&src);
+	token = remote(&src, R_CREATE, 2 * PAGE, 0);
+	ck_assert_int_eq(remote(&src, R_WRITE, PAGE + 8, 0x6f6c6c6568L), 0);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " dump %ld 2>&1", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "not enabled") != NULL, "%s", out);
+	ck_assert_int_eq(remote(&src, R_ENABLE, token, 0), 0);
+	areas = swing_stat("areas");
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " dump %ld --offset 4096 --length 20", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_str_eq(out,
+		"00001000  00 00 00 00 00 00 00 00  68 65 6c 6c 6f 00 00 00  |........hello...|\n"
+		"00001010  00 00 00 00                                       |....|\n");
+	ck_assert_int_eq(swing_stat("areas"), areas);	/* released again */
+	snprintf(cmd, sizeof(cmd), SWINGCTL " dump %ld --offset 9000 2>/dev/null", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " dump 2147483647 2>/dev/null", out, sizeof(out)), 4);
+	ck_assert_int_eq(remote_stop(&src), 0);
+}
+END_TEST
+
 START_TEST(errors)
 {
 	char out[4096];
@@ -143,6 +172,7 @@ Suite *swing_suite(void)
 
 	tcase_add_test(tc, list_and_info_show_other_processes_areas);
 	tcase_add_test(tc, users_see_their_own);
+	tcase_add_test(tc, dump_hexdumps_a_snapshot);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * swingctl: inspect and manage the swing module.
- * status, list and info so far (load, unload, dump, release: to come).
+ * status, list, info and dump so far (load, unload, release: to come).
  * Exit status: 0, 1 on a failure, 2 on a usage error, 3 when the module
  * is not loaded, 4 when an area does not exist or is not visible.
  */
@@ -40,7 +40,9 @@ static void usage(FILE *out)
 		"commands:\n"
 		"  status               is the module loaded, its version, /dev/swing, totals\n"
 		"  list [--json]        the areas you may act on (root: all), from /proc/swing\n"
-		"  info TOKEN [--json]  one area in full\n");
+		"  info TOKEN [--json]  one area in full\n"
+		"  dump TOKEN [--offset N] [--length N]\n"
+		"                       hook the area (read-only use), hexdump it, release\n");
 }
 
 #define PROC_SWING	"/proc/swing"
@@ -267,6 +269,92 @@ static int cmd_status(void)
 	return 0;
 }
 
+static int parse_size(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end || *s == '-' ? -1 : 0;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	unsigned long long off = 0, len = 0, size;
+	struct area_row *rows;
+	int token = 0, t, n;
+	unsigned char *p;
+	void *addr;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: swingctl dump TOKEN [--offset N] [--length N]\n");
+			return 0;
+		} else if (i + 1 < argc && !strcmp(argv[i], "--offset")) {
+			if (parse_size(argv[++i], &off))
+				goto bad;
+		} else if (i + 1 < argc && !strcmp(argv[i], "--length")) {
+			if (parse_size(argv[++i], &len))
+				goto bad;
+		} else if (!token) {
+			unsigned long long v;
+
+			if (parse_size(argv[i], &v) || !v || v > 0x7fffffff)
+				goto bad;
+			token = (int)v;
+		} else {
+			goto bad;
+		}
+	}
+	if (!token)
+		goto bad;
+	if (hook(&addr, &t, token)) {
+		int err = errno;
+
+		fprintf(stderr, "swingctl dump: cannot hook area %d: %s\n", token,
+			err == EAGAIN ? "it is not enabled" : strerror(err));
+		return err == ENOENT ? 4 : 1;
+	}
+	size = 0;
+	n = read_areas(&rows);
+	for (int i = 0; i < n; i++)
+		if (rows[i].token == t)
+			size = rows[i].size;
+	if (n > 0)
+		free(rows);
+	if (off > size) {
+		fprintf(stderr, "swingctl dump: offset %llu is past the end (%llu bytes)\n",
+			off, size);
+		releasearea(t);
+		return 2;
+	}
+	if (!len || len > size - off)
+		len = size - off;
+	p = (unsigned char *)addr + off;
+	for (unsigned long long i = 0; i < len; i += 16) {
+		unsigned long long m = len - i < 16 ? len - i : 16;
+
+		printf("%08llx ", off + i);
+		for (unsigned long long j = 0; j < 16; j++) {
+			if (j == 8)
+				putchar(' ');
+			if (j < m)
+				printf(" %02x", p[i + j]);
+			else
+				printf("   ");
+		}
+		printf("  |");
+		for (unsigned long long j = 0; j < m; j++)
+			putchar(p[i + j] >= 32 && p[i + j] < 127 ? p[i + j] : '.');
+		printf("|\n");
+	}
+	releasearea(t);
+	return 0;
+bad:
+	fprintf(stderr, "usage: swingctl dump TOKEN [--offset N] [--length N]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -288,6 +376,8 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "info"))
 		return cmd_info(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "dump"))
+		return cmd_dump(argc - 2, argv + 2);
 	fprintf(stderr, "swingctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
