@@ -70,7 +70,8 @@ lib/libswing.pc: lib/libswing.pc.in $(uapi)
 
 # Programs link the static library, so the guest needs no LD_LIBRARY_PATH.
 tools/swingctl/swingctl: tools/swingctl/swingctl.c $(lib_a)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+	$(Q)$(CC) $(CFLAGS) $$(pkg-config --cflags libkmod) -o $@ $< $(lib_a) \
+		$$(pkg-config --libs libkmod) -pthread
 
 tools/demo/swingdemo: tools/demo/swingdemo.c $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread

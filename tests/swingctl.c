@@ -4,6 +4,7 @@
  * and fail with the documented exit codes.
  */
 #include <stdio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "helpers.h"
@@ -150,6 +151,33 @@ START_TEST(dump_hexdumps_a_snapshot)
 }
 END_TEST
 
+/* status, unload and load (from a file, with a parameter) via libkmod */
+START_TEST(load_unload_status)
+{
+	char out[8192], cmd[512], again[600];
+	struct utsname u;
+
+	ck_assert_int_eq(run(SWINGCTL " status", out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "module:      live, version 1.") != NULL, "%s", out);
+	ck_assert_int_eq(run(SWINGCTL " unload", out, sizeof(out)), 0);
+	ck_assert_int_eq(run(SWINGCTL " status", out, sizeof(out)), 3);
+	ck_assert_msg(strstr(out, "module:      not loaded") != NULL, "%s", out);
+	ck_assert_int_eq(run(SWINGCTL " unload 2>/dev/null", out, sizeof(out)), 3);
+
+	ck_assert_int_eq(uname(&u), 0);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " load --path ../build/%s/swing.ko max_area_size=1048576",
+		 u.release);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_int_eq(swing_param("max_area_size"), 1048576);
+	ck_assert_int_eq(run(SWINGCTL " status", out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "max area:    1048576 bytes") != NULL, "%s", out);
+	snprintf(again, sizeof(again), "%s 2>&1", cmd);
+	ck_assert_int_eq(run(again, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "already loaded") != NULL, "%s", out);
+	ck_assert_int_eq(system("echo 68719476736 > /sys/module/swing/parameters/max_area_size"), 0);
+}
+END_TEST
+
 START_TEST(errors)
 {
 	char out[4096];
@@ -173,6 +201,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, list_and_info_show_other_processes_areas);
 	tcase_add_test(tc, users_see_their_own);
 	tcase_add_test(tc, dump_hexdumps_a_snapshot);
+	tcase_add_test(tc, load_unload_status);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
 	return s;

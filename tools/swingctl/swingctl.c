@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * swingctl: inspect and manage the swing module.
- * status, list, info and dump so far (load, unload, release: to come).
+ * status, load, unload, list, info and dump (release: to come).
  * Exit status: 0, 1 on a failure, 2 on a usage error, 3 when the module
  * is not loaded, 4 when an area does not exist or is not visible.
  */
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libkmod.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -39,6 +40,9 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n"
 		"  status               is the module loaded, its version, /dev/swing, totals\n"
+		"  load [--path FILE] [PARAM=VALUE...]\n"
+		"                       insert the module as modprobe would (or from FILE)\n"
+		"  unload               remove the module (fails while areas exist)\n"
 		"  list [--json]        the areas you may act on (root: all), from /proc/swing\n"
 		"  info TOKEN [--json]  one area in full\n"
 		"  dump TOKEN [--offset N] [--length N]\n"
@@ -237,19 +241,140 @@ static int cmd_info(int argc, char **argv)
 	return 4;
 }
 
+static struct kmod_ctx *kmod(void)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+
+	if (!ctx) {
+		fprintf(stderr, "swingctl: libkmod: cannot read the module index\n");
+		exit(1);
+	}
+	kmod_load_resources(ctx);
+	return ctx;
+}
+
+static const char *module_state(struct kmod_module *mod)
+{
+	switch (kmod_module_get_initstate(mod)) {
+	case KMOD_MODULE_LIVE:
+		return "live";
+	case KMOD_MODULE_COMING:
+		return "loading";
+	case KMOD_MODULE_GOING:
+		return "unloading";
+	case KMOD_MODULE_BUILTIN:
+		return "built in";
+	default:
+		return NULL;
+	}
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct kmod_ctx *ctx = kmod();
+	struct kmod_module *mod = NULL;
+	const char *path = NULL;
+	char opts[1024] = "";
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: swingctl load [--path FILE] [PARAM=VALUE...]\n");
+			return 0;
+		} else if (i + 1 < argc && !strcmp(argv[i], "--path")) {
+			path = argv[++i];
+		} else if (strchr(argv[i], '=') && argv[i][0] != '=') {
+			if (strlen(opts) + strlen(argv[i]) + 2 > sizeof(opts))
+				goto usage;
+			strcat(opts, *opts ? " " : "");
+			strcat(opts, argv[i]);
+		} else {
+			goto usage;
+		}
+	}
+	ret = path ? kmod_module_new_from_path(ctx, path, &mod) :
+		     kmod_module_new_from_name(ctx, "swing", &mod);
+	if (ret < 0) {
+		fprintf(stderr, "swingctl load: %s: %s\n", path ? path : "swing",
+			strerror(-ret));
+		return 1;
+	}
+	if (module_state(mod)) {
+		fprintf(stderr, "swingctl load: swing is already loaded\n");
+		return 1;
+	}
+	if (path)
+		ret = kmod_module_insert_module(mod, 0, opts);
+	else
+		ret = kmod_module_probe_insert_module(mod, 0, opts, NULL, NULL, NULL);
+	if (ret < 0) {
+		fprintf(stderr, "swingctl load: cannot insert swing: %s\n",
+			ret == -ENOENT ? "module not found (install it with dkms, or use --path)" :
+			strerror(-ret));
+		return 1;
+	}
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return 0;
+usage:
+	fprintf(stderr, "usage: swingctl load [--path FILE] [PARAM=VALUE...]\n");
+	return 2;
+}
+
+static int cmd_unload(int argc, char **argv)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_module *mod;
+	int ret;
+
+	if (argc > 0) {
+		if (!strcmp(argv[0], "--help")) {
+			printf("usage: swingctl unload\n");
+			return 0;
+		}
+		fprintf(stderr, "usage: swingctl unload\n");
+		return 2;
+	}
+	ctx = kmod();
+	if (kmod_module_new_from_name(ctx, "swing", &mod) < 0 || !module_state(mod)) {
+		fprintf(stderr, "swingctl unload: swing is not loaded\n");
+		return 3;
+	}
+	ret = kmod_module_remove_module(mod, 0);
+	if (ret < 0) {
+		fprintf(stderr, "swingctl unload: cannot remove swing: %s\n",
+			ret == -EBUSY || ret == -EAGAIN ?
+			"in use (areas or open descriptors of /dev/swing remain)" :
+			strerror(-ret));
+		return 1;
+	}
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return 0;
+}
+
 static int cmd_status(void)
 {
 	static const char *const totals[] = { "areas", "pages", "nodes", "cow_copies" };
 	struct swing_version v;
 	char buf[128], path[256];
 	struct stat st;
+	struct kmod_ctx *ctx = kmod();
+	struct kmod_module *mod;
+	const char *state = NULL, *where = NULL;
 
-	if (stat(SYSFS_MODULE, &st)) {
+	if (kmod_module_new_from_name(ctx, "swing", &mod) == 0) {
+		state = module_state(mod);
+		where = kmod_module_get_path(mod);
+	}
+	printf("installed:   %s\n", where ? where : "no (not in this kernel's module index)");
+	if (!state) {
 		printf("module:      not loaded\n");
 		return 3;
 	}
-	printf("module:      loaded, version %s\n",
-	       read_line(SYSFS_MODULE "/version", buf, sizeof(buf)) ? "?" : buf);
+	printf("module:      %s, version %s, %d users\n", state,
+	       read_line(SYSFS_MODULE "/version", buf, sizeof(buf)) ? "?" : buf,
+	       kmod_module_get_refcnt(mod));
 	if (read_line(SYSFS_DEVICE "/abi_version", buf, sizeof(buf)) == 0)
 		printf("abi:         %s (library %d)\n", buf, SWING_ABI_VERSION);
 	if (stat(SWING_DEVICE, &st) == 0)
@@ -372,6 +497,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "status"))
 		return cmd_status();
+	if (!strcmp(argv[1], "load"))
+		return cmd_load(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "unload"))
+		return cmd_unload(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "info"))
