@@ -113,12 +113,21 @@ static long ioc_token_op(unsigned int cmd, void __user *uarg)
 	area = swing_area_get(req.token);
 	if (IS_ERR(area))
 		return PTR_ERR(area);
-	if (!swing_area_owned(area))
+	if (swing_area_owned(area)) {
+		if (cmd == SWING_IOC_RELEASE)
+			ret = swing_area_release(area, true);
+		else
+			ret = swing_area_set_enabled(area, cmd == SWING_IOC_ENABLE);
+	} else if (cmd == SWING_IOC_RELEASE && capable(CAP_IPC_OWNER)) {
+		/*
+		 * Revoke, like IPC_RMID: the token goes, nobody can hook the
+		 * area any more, and its owner keeps its mapping until it
+		 * unmaps it or exits (its calls on the token get ENOENT).
+		 */
+		ret = swing_area_release(area, false);
+	} else {
 		ret = -EPERM;
-	else if (cmd == SWING_IOC_RELEASE)
-		ret = swing_area_release(area, true);
-	else
-		ret = swing_area_set_enabled(area, cmd == SWING_IOC_ENABLE);
+	}
 	swing_area_put(area);
 	return ret;
 }

@@ -178,6 +178,45 @@ START_TEST(load_unload_status)
 }
 END_TEST
 
+/*
+ * root revokes another process's area: the token is gone, nobody can hook
+ * it, the owner keeps its mapping until it exits (like ipcrm).
+ */
+START_TEST(release_revokes)
+{
+	struct peer src;
+	long token;
+	char cmd[256], out[4096];
+	void *b;
+	int t;
+
+	remote_start(&src);
+	token = remote(&src, R_CREATE, PAGE, 0);
+	ck_assert_int_eq(remote(&src, R_WRITE, 0, 77), 0);
+	ck_assert_int_eq(remote(&src, R_ENABLE, token, 0), 0);
+
+	snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=65534 --clear-groups "
+		 SWINGCTL " release %ld 2>&1", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "CAP_IPC_OWNER") != NULL, "%s", out);
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " release %ld", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_fails_with(hook(&b, &t, (int)token), ENOENT);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld 2>/dev/null", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 4);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " release %ld 2>/dev/null", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 4);
+	ck_assert_int_eq(remote(&src, R_READ, 0, 0), 77);	/* still mapped */
+	ck_assert_int_eq(remote(&src, R_WRITE, 0, 78), 0);
+	ck_assert_int_eq(remote(&src, R_ENABLE, token, 0), -ENOENT);
+	ck_assert_int_eq(remote(&src, R_RELEASE, token, 0), -ENOENT);
+	ck_assert_int_eq(remote_stop(&src), 0);
+	ck_assert_int_eq(swing_stat("areas"), 0);
+	ck_assert_int_eq(swing_stat("pages"), 0);
+}
+END_TEST
+
 START_TEST(errors)
 {
 	char out[4096];
@@ -202,6 +241,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, users_see_their_own);
 	tcase_add_test(tc, dump_hexdumps_a_snapshot);
 	tcase_add_test(tc, load_unload_status);
+	tcase_add_test(tc, release_revokes);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * swingctl: inspect and manage the swing module.
- * status, load, unload, list, info and dump (release: to come).
+ * status, load, unload, list, info, dump and release.
  * Exit status: 0, 1 on a failure, 2 on a usage error, 3 when the module
  * is not loaded, 4 when an area does not exist or is not visible.
  */
@@ -45,6 +45,7 @@ static void usage(FILE *out)
 		"  unload               remove the module (fails while areas exist)\n"
 		"  list [--json]        the areas you may act on (root: all), from /proc/swing\n"
 		"  info TOKEN [--json]  one area in full\n"
+		"  release TOKEN        revoke another process's area (root)\n"
 		"  dump TOKEN [--offset N] [--length N]\n"
 		"                       hook the area (read-only use), hexdump it, release\n");
 }
@@ -480,6 +481,29 @@ bad:
 	return 2;
 }
 
+static int cmd_release(int argc, char **argv)
+{
+	unsigned long long v;
+
+	if (argc == 1 && !strcmp(argv[0], "--help")) {
+		printf("usage: swingctl release TOKEN\n");
+		return 0;
+	}
+	if (argc != 1 || parse_size(argv[0], &v) || !v || v > 0x7fffffff) {
+		fprintf(stderr, "usage: swingctl release TOKEN\n");
+		return 2;
+	}
+	if (releasearea((int)v)) {
+		int err = errno;
+
+		fprintf(stderr, "swingctl release: area %llu: %s\n", v,
+			err == EPERM ? "not yours, and you lack CAP_IPC_OWNER" :
+			strerror(err));
+		return err == ENOENT ? 4 : 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -507,6 +531,8 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "dump"))
 		return cmd_dump(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "release"))
+		return cmd_release(argc - 2, argv + 2);
 	fprintf(stderr, "swingctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
