@@ -108,6 +108,7 @@ void swing_proc_exit(void);
 
 /* cow.c */
 extern const struct file_operations swing_area_fops;
+extern atomic_long_t swing_nr_faults;
 int swing_area_populate(struct swing_area *area, unsigned long addr);
 
 #endif /* _SWING_AREA_H */

@@ -28,6 +28,9 @@
 #include "area.h"
 #include "compat.h"
 
+/* Module-wide count of .fault and .page_mkwrite calls, for sysfs. */
+atomic_long_t swing_nr_faults = ATOMIC_LONG_INIT(0);
+
 static struct swing_area *vma_area(const struct vm_area_struct *vma)
 {
 	return vma->vm_file->private_data;
@@ -156,6 +159,7 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 	pgoff_t idx = vmf->pgoff;
 	struct page *page;
 
+	atomic_long_inc(&swing_nr_faults);
 	if (!vma_is_owners(vmf->vma) || idx >= area->npages)
 		return VM_FAULT_SIGBUS;
 
@@ -211,6 +215,7 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	pgoff_t idx = vmf->pgoff;
 	struct page *cur;
 
+	atomic_long_inc(&swing_nr_faults);
 	if (!vma_is_owners(vmf->vma))
 		return VM_FAULT_SIGBUS;
 

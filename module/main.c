@@ -61,6 +61,7 @@ SWING_STAT_ATTR(areas, swing_nr_areas);
 SWING_STAT_ATTR(pages, swing_nr_pages);
 SWING_STAT_ATTR(nodes, swing_nr_nodes);
 SWING_STAT_ATTR(cow_copies, swing_nr_cow_copies);
+SWING_STAT_ATTR(faults, swing_nr_faults);
 
 static ssize_t abi_version_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
@@ -74,6 +75,7 @@ static struct attribute *swing_attrs[] = {
 	&dev_attr_pages.attr,
 	&dev_attr_nodes.attr,
 	&dev_attr_cow_copies.attr,
+	&dev_attr_faults.attr,
 	&dev_attr_abi_version.attr,
 	NULL,
 };

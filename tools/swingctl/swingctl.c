@@ -356,7 +356,9 @@ static int cmd_unload(int argc, char **argv)
 
 static int cmd_status(void)
 {
-	static const char *const totals[] = { "areas", "pages", "nodes", "cow_copies" };
+	static const char *const totals[] = {
+		"areas", "pages", "nodes", "cow_copies", "faults"
+	};
 	struct swing_version v;
 	char buf[128], path[256];
 	struct stat st;
