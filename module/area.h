@@ -103,6 +103,7 @@ static inline void swing_area_mark_dirty(struct swing_area *area, pgoff_t idx)
 }
 
 /* proc.c */
+unsigned long swing_shared_pages(void);
 int swing_proc_init(void);
 void swing_proc_exit(void);
 

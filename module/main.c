@@ -63,6 +63,13 @@ SWING_STAT_ATTR(nodes, swing_nr_nodes);
 SWING_STAT_ATTR(cow_copies, swing_nr_cow_copies);
 SWING_STAT_ATTR(faults, swing_nr_faults);
 
+static ssize_t shared_pages_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", swing_shared_pages());
+}
+static DEVICE_ATTR_RO(shared_pages);
+
 static ssize_t abi_version_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
@@ -75,6 +82,7 @@ static struct attribute *swing_attrs[] = {
 	&dev_attr_pages.attr,
 	&dev_attr_nodes.attr,
 	&dev_attr_cow_copies.attr,
+	&dev_attr_shared_pages.attr,
 	&dev_attr_faults.attr,
 	&dev_attr_abi_version.attr,
 	NULL,

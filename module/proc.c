@@ -84,6 +84,31 @@ static const struct seq_operations swing_seq_ops = {
 	.show = swing_seq_show,
 };
 
+/*
+ * Sum over all areas of the pages each shares with another area: a page
+ * held by n areas counts n times.  O(pages of all areas), for sysfs.
+ */
+unsigned long swing_shared_pages(void)
+{
+	unsigned long resident, shared, sum = 0;
+	struct swing_area *area;
+	int token = 1;
+
+	mutex_lock(&swing_table_lock);
+	while ((area = swing_area_next_locked(&token))) {
+		down_read(&area->lock);
+		swing_tree_count(&area->tree, &resident, &shared);
+		up_read(&area->lock);
+		sum += shared;
+		if (token == INT_MAX)
+			break;
+		token++;
+		cond_resched();
+	}
+	mutex_unlock(&swing_table_lock);
+	return sum;
+}
+
 int swing_proc_init(void)
 {
 	return proc_create_seq("swing", 0444, NULL, &swing_seq_ops) ? 0 : -ENOMEM;

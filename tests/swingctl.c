@@ -76,11 +76,15 @@ START_TEST(list_and_info_show_other_processes_areas)
 	snprintf(want, sizeof(want), "\"source_token\": %ld", token);
 	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
 
+	/* 768 pages held by two areas count twice module-wide */
+	ck_assert_int_eq(swing_stat("shared_pages"), 2 * 768);
+
 	/* a page the source rewrites is no longer shared */
 	ck_assert_int_eq(remote(&src, R_WRITE, 0, 5), 0);
 	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld", token);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "shared pages:   767"), "info:\n%s", out);
+	ck_assert_int_eq(swing_stat("shared_pages"), 2 * 767);
 
 	ck_assert_int_eq(remote_stop(&r), 0);
 	ck_assert_int_eq(remote_stop(&src), 0);
@@ -229,6 +233,11 @@ START_TEST(errors)
 	ck_assert_int_eq(run(SWINGCTL " list --bogus 2>/dev/null", out, sizeof(out)), 2);
 	ck_assert_int_eq(run(SWINGCTL " frobnicate 2>/dev/null", out, sizeof(out)), 2);
 	ck_assert_int_eq(run(SWINGCTL " info --help", out, sizeof(out)), 0);
+	ck_assert_int_eq(run(SWINGCTL " status --help", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "usage: swingctl status\n");
+	ck_assert_int_eq(run(SWINGCTL " status extra 2>/dev/null", out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " release 2>/dev/null", out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " dump 2>/dev/null", out, sizeof(out)), 2);
 }
 END_TEST
 

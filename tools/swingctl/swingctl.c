@@ -357,7 +357,7 @@ static int cmd_unload(int argc, char **argv)
 static int cmd_status(void)
 {
 	static const char *const totals[] = {
-		"areas", "pages", "nodes", "cow_copies", "faults"
+		"areas", "pages", "shared_pages", "nodes", "cow_copies", "faults"
 	};
 	struct swing_version v;
 	char buf[128], path[256];
@@ -521,8 +521,17 @@ int main(int argc, char **argv)
 		       SWING_VERSION_MINOR, SWING_VERSION_PATCH);
 		return 0;
 	}
-	if (!strcmp(argv[1], "status"))
+	if (!strcmp(argv[1], "status")) {
+		if (argc > 2 && !strcmp(argv[2], "--help")) {
+			printf("usage: swingctl status\n");
+			return 0;
+		}
+		if (argc > 2) {
+			fprintf(stderr, "usage: swingctl status\n");
+			return 2;
+		}
 		return cmd_status();
+	}
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "unload"))
