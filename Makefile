@@ -92,6 +92,11 @@ check: all
 demo: all
 	$(Q)tools/vmrun -- tools/demo/run-demo
 
+# The suite on a 6.1 debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak),
+# built from linux-source-6.1 and cached in /var/tmp/swing-debug.
+check-debug: all
+	$(Q)tools/check-debug
+
 # swing against pipe, socket, memfd, process_vm_readv, vmsplice and fork in
 # a guest; CSVs and plots in bench/results/, the table in docs/benchmarks.md.
 bench: all
@@ -148,4 +153,4 @@ uninstall:
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all version-check module lib check demo bench install uninstall clean
+.PHONY: all version-check module lib check check-debug demo bench install uninstall clean
