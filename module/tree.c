@@ -158,18 +158,6 @@ void swing_tree_destroy(struct swing_tree *t)
 	t->root = NULL;
 }
 
-struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx)
-{
-	const struct swing_node *node = t->root;
-	unsigned int level;
-
-	for (level = t->height; level > 1; level--) {
-		node = node->slot[slot_of(idx, level)];
-		if (!node)
-			return NULL;
-	}
-	return node->slot[slot_of(idx, 1)];
-}
 
 /*
  * The leaf slots holding pages [@idx & ~511, (@idx | 511) + 1), or NULL if
@@ -221,6 +209,13 @@ void swing_tree_count(const struct swing_tree *t, unsigned long *resident,
 	*shared = 0;
 	if (t->root)
 		node_count(t->root, t->height, false, resident, shared);
+}
+
+struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx)
+{
+	struct page *const *leaf = swing_tree_leaf(t, idx);
+
+	return leaf ? leaf[slot_of(idx, 1)] : NULL;
 }
 
 /* May this tree's owner write @page at @idx in place? */

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -189,14 +188,6 @@ START_TEST(hook_unmaps_pages_written_after_enable)
 	ck_ok(releasearea(token));
 }
 END_TEST
-
-static int child_status(pid_t pid)
-{
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
 
 /*
  * The vma is VM_MIXEDMAP, whose PTEs fork() would copy: after MADV_DOFORK

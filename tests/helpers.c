@@ -41,16 +41,19 @@ void peer_start(struct peer *p, peer_fn fn, void *arg)
 	p->from = from[0];
 }
 
-int peer_wait(struct peer *p)
+int child_status(pid_t pid)
 {
 	int status;
 
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+int peer_wait(struct peer *p)
+{
 	close(p->to);
 	close(p->from);
-	ck_assert_int_eq(waitpid(p->pid, &status, 0), p->pid);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return child_status(p->pid);
 }
 
 void send_long(int fd, long v)

@@ -55,6 +55,7 @@ struct peer {
 typedef int (*peer_fn)(int in, int out, void *arg);
 void peer_start(struct peer *p, peer_fn fn, void *arg);
 int peer_wait(struct peer *p);	/* exit status, or 128+signal */
+int child_status(pid_t pid);	/* waitpid(): the same */
 
 void send_long(int fd, long v);
 long recv_long(int fd);
