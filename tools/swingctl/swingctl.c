@@ -178,11 +178,31 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+static int parse_size(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end || *s == '-' ? -1 : 0;
+}
+
+/* A token, in decimal as /proc/swing shows it: 1..INT_MAX, else 0. */
+static int parse_token(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno || *end || end == s || *s == '-' || v > 0x7fffffff ? 0 : (int)v;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	struct area_row *rows;
 	int json = 0, n, token = 0;
-	char *end, sz[32], when[64];
+	char sz[32], when[64];
 	time_t t;
 
 	for (int i = 0; i < argc; i++) {
@@ -192,13 +212,11 @@ static int cmd_info(int argc, char **argv)
 			printf("usage: swingctl info TOKEN [--json]\n");
 			return 0;
 		} else if (!token) {
-			long v = strtol(argv[i], &end, 10);
-
-			if (*end || v <= 0 || v > 0x7fffffff) {
+			token = parse_token(argv[i]);
+			if (!token) {
 				fprintf(stderr, "swingctl info: '%s' is not a token\n", argv[i]);
 				return 2;
 			}
-			token = (int)v;
 		} else {
 			fprintf(stderr, "swingctl info: unexpected '%s'\n", argv[i]);
 			return 2;
@@ -397,15 +415,6 @@ static int cmd_status(void)
 	return 0;
 }
 
-static int parse_size(const char *s, unsigned long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end || *s == '-' ? -1 : 0;
-}
-
 static int cmd_dump(int argc, char **argv)
 {
 	unsigned long long off = 0, len = 0, size;
@@ -425,11 +434,9 @@ static int cmd_dump(int argc, char **argv)
 			if (parse_size(argv[++i], &len))
 				goto bad;
 		} else if (!token) {
-			unsigned long long v;
-
-			if (parse_size(argv[i], &v) || !v || v > 0x7fffffff)
+			token = parse_token(argv[i]);
+			if (!token)
 				goto bad;
-			token = (int)v;
 		} else {
 			goto bad;
 		}
@@ -485,20 +492,21 @@ bad:
 
 static int cmd_release(int argc, char **argv)
 {
-	unsigned long long v;
+	int token;
 
 	if (argc == 1 && !strcmp(argv[0], "--help")) {
 		printf("usage: swingctl release TOKEN\n");
 		return 0;
 	}
-	if (argc != 1 || parse_size(argv[0], &v) || !v || v > 0x7fffffff) {
+	token = argc == 1 ? parse_token(argv[0]) : 0;
+	if (!token) {
 		fprintf(stderr, "usage: swingctl release TOKEN\n");
 		return 2;
 	}
-	if (releasearea((int)v)) {
+	if (releasearea(token)) {
 		int err = errno;
 
-		fprintf(stderr, "swingctl release: area %llu: %s\n", v,
+		fprintf(stderr, "swingctl release: area %d: %s\n", token,
 			err == EPERM ? "not yours, and you lack CAP_IPC_OWNER" :
 			strerror(err));
 		return err == ENOENT ? 4 : 1;
