@@ -416,7 +416,8 @@ static void producer(void *arg)
 	if (t->mech == M_SOCKET)
 		out = t->data[0];
 	write_pages(state, len, t->seed, 1);	/* freshly written */
-	recv_msg(ctl, &r);	/* the consumer is ready */
+	if (t->mech != M_FORK && t->mech != M_FORK_THP)
+		recv_msg(ctl, &r);	/* the consumer is ready */
 
 	t0 = now();
 	switch (t->mech) {
@@ -490,16 +491,43 @@ report:
 		releasearea(token);
 }
 
-/* One producer/consumer pair; returns the times since the handoff began. */
-static struct msg run_trial(enum mech mech, size_t len, long seed)
+/*
+ * One measurement: prod(arg) and, unless NULL, cons(arg) in processes of
+ * their own, joined by the socket pair ctl; returns the struct msg the
+ * producer writes to *res.
+ */
+static struct msg run_pair(void (*prod)(void *), void (*cons)(void *),
+			   void *arg, int ctl[2], int *res, const char *what)
 {
-	struct trial t = { .mech = mech, .len = len, .seed = seed };
-	int res[2];
+	int rp[2];
 	pid_t p, c = 0;
 	struct msg r;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, t.ctl) || pipe(res))
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, ctl) || pipe(rp))
 		die("socketpair");
+	*res = rp[1];
+	start_child(&p, prod, arg);
+	if (cons)
+		start_child(&c, cons, arg);
+	if (read(rp[0], &r, sizeof(r)) != sizeof(r))
+		die("no result from %s", what);
+	reap(p);
+	if (c)
+		reap(c);
+	close(ctl[0]);
+	close(ctl[1]);
+	close(rp[0]);
+	close(rp[1]);
+	return r;
+}
+
+/* One handoff; returns the times since it began. */
+static struct msg run_trial(enum mech mech, size_t len, long seed)
+{
+	struct trial t = { .mech = mech, .len = len, .seed = seed };
+	int fork_snap = mech == M_FORK || mech == M_FORK_THP;
+	struct msg r;
+
 	if (data_is_pipe(mech)) {
 		if (pipe(t.data))
 			die("pipe");
@@ -512,23 +540,11 @@ static struct msg run_trial(enum mech mech, size_t len, long seed)
 		setsockopt(t.data[0], SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
 		setsockopt(t.data[1], SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
 	}
-	t.res = res[1];
-	start_child(&p, producer, &t);
-	if (mech != M_FORK && mech != M_FORK_THP)
-		start_child(&c, consumer, &t);
-	else	/* the snapshot itself answers; say "ready" in its place */
-		send_msg(t.ctl[1], &(struct msg){ 0 });
-	if (read(res[0], &r, sizeof(r)) != sizeof(r))
-		die("no result from %s", mech_name[mech]);
-	reap(p);
-	if (c)
-		reap(c);
-	close(t.ctl[0]);
-	close(t.ctl[1]);
+	/* with fork, the snapshot itself is the consumer */
+	r = run_pair(producer, fork_snap ? NULL : consumer, &t, t.ctl, &t.res,
+		     mech_name[mech]);
 	close(t.data[0]);
 	close(t.data[1]);
-	close(res[0]);
-	close(res[1]);
 	return r;
 }
 
@@ -769,25 +785,11 @@ static void stream_one(FILE *f, enum smech m, int clustered, size_t len)
 		.rounds = reps * 2 + 1,
 	};
 	const char *pat = clustered ? "clustered" : "spread";
-	int res[2];
-	pid_t p, c = 0;
+	int forks = m == S_FORK || m == S_FORK_THP;
 	struct msg r;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s.ctl) || pipe(res))
-		die("socketpair");
-	s.res = res[1];
-	start_child(&p, stream_producer, &s);
-	if (m == S_SWING || m == S_MEMFD_COPY)
-		start_child(&c, stream_consumer, &s);
-	if (read(res[0], &r, sizeof(r)) != sizeof(r))
-		die("no result from stream %s", smech_name[m]);
-	reap(p);
-	if (c)
-		reap(c);
-	close(s.ctl[0]);
-	close(s.ctl[1]);
-	close(res[0]);
-	close(res[1]);
+	r = run_pair(stream_producer, forks ? NULL : stream_consumer, &s,
+		     s.ctl, &s.res, smech_name[m]);
 	fprintf(f, "%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,%.3f,%d\n", pat,
 		smech_name[m], len / MIB, r.t1, r.t2, r.b / 1e3, r.t3, r.t4,
 		s.rounds - 1);
@@ -908,25 +910,10 @@ static void bench_cow(void)
 
 		for (int i = 0; i < reps; i++) {
 			struct cowrun c = { .swing = sw, .len = len };
-			int res[2];
-			pid_t p, h = 0;
 			struct msg r;
 
-			if (socketpair(AF_UNIX, SOCK_STREAM, 0, c.ctl) || pipe(res))
-				die("socketpair");
-			c.res = res[1];
-			start_child(&p, cow_producer, &c);
-			if (sw)
-				start_child(&h, cow_holder, &c);
-			if (read(res[0], &r, sizeof(r)) != sizeof(r))
-				die("no result from cow");
-			reap(p);
-			if (h)
-				reap(h);
-			close(c.ctl[0]);
-			close(c.ctl[1]);
-			close(res[0]);
-			close(res[1]);
+			r = run_pair(cow_producer, sw ? cow_holder : NULL, &c,
+				     c.ctl, &c.res, "cow");
 			cow[i] = r.t1;
 			reuse[i] = r.t2;
 		}
