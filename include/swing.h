@@ -8,6 +8,7 @@
 #ifndef SWING_H
 #define SWING_H
 
+#include <sys/types.h>
 #include <linux/swing.h>
 
 #ifdef __cplusplus
@@ -34,6 +35,22 @@ int swing_releasearea(int token);
  */
 int swing_hook_flags(void **address, int *out_token, int token,
 		     unsigned int flags);
+
+/*
+ * Who may hook an area, as with SysV IPC's ipc_perm: its owner and group
+ * (uid, gid) and a mode whose read bits grant hooking; a new area is its
+ * creator's with mode 0600.  The owning process, its owner or creator uid,
+ * or CAP_IPC_OWNER may change them.  Since 1.2.0.
+ */
+int swing_getperm(int token, struct swing_perm *perm);
+int swing_setperm(int token, uid_t uid, gid_t gid, mode_t mode);
+
+/*
+ * Let the process pid hook the area whatever its mode says (an offer to
+ * one process), or take that back.  Since 1.2.0.
+ */
+int swing_grant(int token, pid_t pid);
+int swing_revoke(int token, pid_t pid);
 
 /* The module's ABI version and release, or -1 with errno. */
 int swing_version(struct swing_version *version);

@@ -166,6 +166,50 @@ SWING_EXPORT int swing_releasearea(int token)
 	return swing_token_op(SWING_IOC_RELEASE, token);
 }
 
+SWING_EXPORT int swing_getperm(int token, struct swing_perm *perm)
+{
+	if (!perm) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(perm, 0, sizeof(*perm));
+	perm->token = token;
+	return swing_ioctl(SWING_IOC_GETPERM, perm);
+}
+
+SWING_EXPORT int swing_setperm(int token, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct swing_perm req;
+
+	memset(&req, 0, sizeof(req));
+	req.token = token;
+	req.uid = uid;
+	req.gid = gid;
+	req.mode = mode;
+	return swing_ioctl(SWING_IOC_SETPERM, &req);
+}
+
+static int swing_grant_op(int token, pid_t pid, unsigned int flags)
+{
+	struct swing_grant req;
+
+	memset(&req, 0, sizeof(req));
+	req.token = token;
+	req.pid = pid;
+	req.flags = flags;
+	return swing_ioctl(SWING_IOC_GRANT, &req);
+}
+
+SWING_EXPORT int swing_grant(int token, pid_t pid)
+{
+	return swing_grant_op(token, pid, 0);
+}
+
+SWING_EXPORT int swing_revoke(int token, pid_t pid)
+{
+	return swing_grant_op(token, pid, SWING_GRANT_REVOKE);
+}
+
 /* The SWING paper's names. */
 SWING_EXPORT int createarea(void **address, int *token, unsigned long length)
 {

@@ -6,9 +6,11 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/ipc_namespace.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/nsproxy.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
@@ -22,8 +24,62 @@
 DEFINE_MUTEX(swing_table_lock);
 atomic_long_t swing_nr_areas = ATOMIC_LONG_INIT(0);
 
-/* token -> area; a NULL entry reserves a token while its area is built. */
-static DEFINE_IDR(swing_tokens);
+/* Every published area, whatever its namespace: for the totals. */
+LIST_HEAD(swing_all_areas);
+
+/*
+ * Tokens are per IPC namespace, as SysV IPC ids are: a process sees and
+ * hooks only the areas of its own namespace, and a container's first area
+ * gets token 1.  A namespace gets a table with its first token and loses it
+ * with its last; the table holds a reference on the namespace, so that its
+ * address is not reused for another while the table lives.
+ */
+struct swing_ns {
+	struct ipc_namespace *ipc_ns;
+	struct idr tokens;	/* a NULL entry reserves a token */
+	unsigned int nr;	/* tokens, reserved or not */
+	struct list_head node;	/* swing_nss */
+};
+
+static LIST_HEAD(swing_nss);
+
+static struct swing_ns *ns_find_locked(struct ipc_namespace *ipc_ns)
+{
+	struct swing_ns *ns;
+
+	list_for_each_entry(ns, &swing_nss, node)
+		if (ns->ipc_ns == ipc_ns)
+			return ns;
+	return NULL;
+}
+
+/* The caller's table, made if need be, with one more token to count. */
+static struct swing_ns *ns_get_locked(void)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct swing_ns *ns = ns_find_locked(ipc_ns);
+
+	if (!ns) {
+		ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
+		if (!ns)
+			return NULL;
+		ns->ipc_ns = get_ipc_ns(ipc_ns);
+		idr_init(&ns->tokens);
+		list_add(&ns->node, &swing_nss);
+	}
+	ns->nr++;
+	return ns;
+}
+
+static void ns_put_locked(struct swing_ns *ns)
+{
+	if (--ns->nr)
+		return;
+	list_del(&ns->node);
+	idr_destroy(&ns->tokens);
+	swing_put_ipc_ns(ns->ipc_ns);
+	kfree(ns);
+}
 
 /*
  * Each area gets an inode of its own on this internal mount, so that its
@@ -71,7 +127,6 @@ int swing_fs_init(void)
 void swing_fs_exit(void)
 {
 	kern_unmount(swing_mnt);
-	idr_destroy(&swing_tokens);
 }
 
 static void area_free(struct kref *kref)
@@ -79,6 +134,7 @@ static void area_free(struct kref *kref)
 	struct swing_area *area = container_of(kref, struct swing_area, kref);
 
 	swing_tree_destroy(&area->tree);
+	swing_perm_destroy(area);
 	kvfree(area->dirty);
 	mmdrop(area->mm);
 	put_pid(area->owner);
@@ -95,21 +151,31 @@ struct swing_area *swing_area_get(int token)
 {
 	struct swing_area *area;
 
+	struct swing_ns *ns;
+
 	if (token <= 0)
 		return ERR_PTR(-EINVAL);
 	mutex_lock(&swing_table_lock);
-	area = idr_find(&swing_tokens, token);
+	ns = ns_find_locked(current->nsproxy->ipc_ns);
+	area = ns ? idr_find(&ns->tokens, token) : NULL;
 	if (area)
 		kref_get(&area->kref);
 	mutex_unlock(&swing_table_lock);
 	return area ? area : ERR_PTR(-ENOENT);
 }
 
-/* The published area with the smallest token >= *@token; table locked. */
-struct swing_area *swing_area_next_locked(int *token)
+/*
+ * The published area of @ipc_ns with the smallest token >= *@token; table
+ * locked.
+ */
+struct swing_area *swing_area_next_locked(struct ipc_namespace *ipc_ns,
+					  int *token)
 {
+	struct swing_ns *ns = ns_find_locked(ipc_ns);
+
 	lockdep_assert_held(&swing_table_lock);
-	return idr_get_next(&swing_tokens, token);	/* skips reservations */
+	/* idr_get_next() skips reservations: their entries are NULL. */
+	return ns ? idr_get_next(&ns->tokens, token) : NULL;
 }
 
 bool swing_area_owned(const struct swing_area *area)
@@ -128,12 +194,13 @@ static struct swing_area *area_alloc(pgoff_t npages, int src_token)
 	kref_init(&area->kref);
 	init_rwsem(&area->lock);
 	INIT_LIST_HEAD(&area->session_node);
+	INIT_LIST_HEAD(&area->all_node);
 	area->npages = npages;
 	area->src_token = src_token;
 	area->mm = current->mm;
 	mmgrab(area->mm);
 	area->owner = get_pid(task_tgid(current));
-	area->uid = current_euid();
+	swing_perm_init(area);
 	area->ctime = ktime_get_real_seconds();
 	atomic_long_inc(&swing_nr_areas);
 	return area;
@@ -179,15 +246,27 @@ static struct file *area_file(struct swing_area *area)
 static int area_install(struct swing_area *area, struct swing_session *session,
 			unsigned long *addrp)
 {
+	struct swing_ns *ns;
 	struct file *file;
 	unsigned long addr;
 	int token, ret;
 
 	mutex_lock(&swing_table_lock);
-	token = idr_alloc_cyclic(&swing_tokens, NULL, 1, 0, GFP_KERNEL);
+	ns = ns_get_locked();
+	if (!ns) {
+		mutex_unlock(&swing_table_lock);
+		return -ENOMEM;
+	}
+	ret = swing_user_charge(area);
+	if (ret)
+		goto err_ns;
+	token = idr_alloc_cyclic(&ns->tokens, NULL, 1, 0, GFP_KERNEL);
+	if (token < 0) {
+		ret = token == -ENOSPC ? -ENFILE : token;
+		goto err_charge;
+	}
+	area->ns = ns;
 	mutex_unlock(&swing_table_lock);
-	if (token < 0)
-		return token == -ENOSPC ? -ENFILE : token;
 	area->token = token;
 
 	file = area_file(area);
@@ -207,9 +286,10 @@ static int area_install(struct swing_area *area, struct swing_session *session,
 
 	mutex_lock(&swing_table_lock);
 	kref_get(&area->kref);	/* the table's */
-	idr_replace(&swing_tokens, area, token);
+	idr_replace(&ns->tokens, area, token);
 	area->session = session;
 	list_add_tail(&area->session_node, &session->areas);
+	list_add_tail(&area->all_node, &swing_all_areas);
 	mutex_unlock(&swing_table_lock);
 	*addrp = addr;
 	return 0;
@@ -219,7 +299,12 @@ err_file:
 	fput(file);
 err_token:
 	mutex_lock(&swing_table_lock);
-	idr_remove(&swing_tokens, token);
+	idr_remove(&ns->tokens, token);
+	area->ns = NULL;
+err_charge:
+	swing_user_uncharge(area);
+err_ns:
+	ns_put_locked(ns);
 	mutex_unlock(&swing_table_lock);
 	return ret;
 }
@@ -447,8 +532,12 @@ int swing_area_release(struct swing_area *area, bool unmap)
 		mutex_unlock(&swing_table_lock);
 		return -ENOENT;
 	}
-	idr_remove(&swing_tokens, area->token);
+	idr_remove(&area->ns->tokens, area->token);
+	ns_put_locked(area->ns);
+	area->ns = NULL;
+	swing_user_uncharge(area);
 	list_del_init(&area->session_node);
+	list_del_init(&area->all_node);
 	area->session = NULL;
 	file = area->file;
 	area->file = NULL;

@@ -12,7 +12,12 @@
 #include <linux/time64.h>
 #include <linux/uidgid.h>
 
+#include <uapi/linux/swing.h>
+
 #include "tree.h"
+
+struct ipc_namespace;
+struct swing_ns;
 
 /*
  * One open of /dev/swing.  Areas created or hooked through it are released
@@ -30,8 +35,8 @@ struct swing_session {
  * is gone) and short-lived lookups.  The file is owned by the area until
  * release; vmas hold the file, so a vma never outlives the area or its tree.
  *
- * Locking: swing_table_lock (a mutex) protects the token table, @session,
- * @session_node and @file.  @lock protects @tree, @enabled and @released;
+ * Locking: swing_table_lock (a mutex) protects the token tables, @session,
+ * @session_node, @file, @ns, @all_node and the permissions.  @lock protects @tree, @enabled and @released;
  * take it after the owner's mmap lock and before any page lock.
  */
 struct swing_area {
@@ -41,7 +46,8 @@ struct swing_area {
 	pgoff_t npages;			/* immutable */
 	struct mm_struct *mm;		/* owner's mm, mmgrab()ed; immutable */
 	struct pid *owner;		/* owner's thread group; immutable */
-	kuid_t uid;			/* owner's euid; immutable */
+	kuid_t cuid;			/* creator's euid; immutable */
+	kgid_t cgid;			/* creator's egid; immutable */
 	time64_t ctime;			/* creation, wall clock; immutable */
 	atomic_t nr_hooks;		/* snapshots taken of it */
 
@@ -69,11 +75,20 @@ struct swing_area {
 
 	struct address_space *mapping;	/* the file's; lives as long as it */
 	struct file *file;
-	struct swing_session *session;
+	struct swing_session *session;	/* NULL once released */
 	struct list_head session_node;
+	struct swing_ns *ns;		/* the token table it is in */
+	struct list_head all_node;	/* swing_all_areas */
+
+	/* Who may hook it (perm.c), under swing_table_lock. */
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	struct pid *grants[SWING_MAX_GRANTS];
 };
 
 extern struct mutex swing_table_lock;
+extern struct list_head swing_all_areas;
 extern unsigned long swing_max_area_size;
 extern atomic_long_t swing_nr_areas;
 
@@ -85,7 +100,8 @@ struct swing_area *swing_area_create(struct swing_session *session,
 struct swing_area *swing_area_hook(struct swing_session *session,
 				   struct swing_area *src, unsigned long *addr);
 struct swing_area *swing_area_get(int token);
-struct swing_area *swing_area_next_locked(int *token);
+struct swing_area *swing_area_next_locked(struct ipc_namespace *ipc_ns,
+					  int *token);
 void swing_area_put(struct swing_area *area);
 bool swing_area_owned(const struct swing_area *area);
 int swing_area_set_enabled(struct swing_area *area, bool enabled);
@@ -101,6 +117,19 @@ static inline void swing_area_mark_dirty(struct swing_area *area, pgoff_t idx)
 	if (!test_bit(idx, area->dirty) && !test_and_set_bit(idx, area->dirty))
 		atomic_long_inc(&area->nr_dirty);
 }
+
+/* perm.c */
+bool swing_capable(void);
+void swing_perm_init(struct swing_area *area);
+void swing_perm_destroy(struct swing_area *area);
+int swing_perm_hook(struct swing_area *area);
+bool swing_perm_visible(const struct swing_area *area);
+int swing_perm_get(struct swing_area *area, struct swing_perm *perm);
+int swing_perm_set(struct swing_area *area, const struct swing_perm *perm);
+int swing_perm_grant(struct swing_area *area, pid_t nr, bool revoke);
+int swing_user_charge(struct swing_area *area);
+void swing_user_uncharge(struct swing_area *area);
+void swing_users_exit(void);
 
 /* proc.c */
 unsigned long swing_shared_pages(void);

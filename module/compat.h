@@ -7,7 +7,9 @@
 #define _SWING_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/ipc_namespace.h>
 #include <linux/mm.h>
+#include <linux/proc_ns.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
 #error "swing needs Linux 5.10 or later"
@@ -33,5 +35,16 @@ static inline bool swing_page_maybe_dma_pinned(struct page *page)
 	return folio_maybe_dma_pinned(page_folio(page));
 }
 #endif
+
+/*
+ * put_ipc_ns() is exported from 6.12 (not in 6.1); the namespace's own
+ * operations drop a reference the same way on every kernel.
+ */
+static inline void swing_put_ipc_ns(struct ipc_namespace *ns)
+{
+#ifdef CONFIG_IPC_NS
+	ns->ns.ops->put(&ns->ns);
+#endif
+}
 
 #endif /* _SWING_COMPAT_H */

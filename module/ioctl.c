@@ -76,9 +76,10 @@ static long ioc_hook(struct swing_session *session, void __user *uarg)
 	src = swing_area_get(req.src_token);
 	if (IS_ERR(src))
 		return PTR_ERR(src);
-	if (!uid_eq(current_euid(), src->uid) && !capable(CAP_IPC_OWNER)) {
+	ret = swing_perm_hook(src);
+	if (ret) {
 		swing_area_put(src);
-		return -EACCES;
+		return ret;
 	}
 	area = swing_area_hook(session, src, &addr);
 	swing_area_put(src);
@@ -98,7 +99,10 @@ static long ioc_hook(struct swing_session *session, void __user *uarg)
 	return ret;
 }
 
-/* enablehook, disablehook, releasearea: the owner's calls on a token. */
+/*
+ * enablehook, disablehook, releasearea: the owning process's calls on a
+ * token; CAP_IPC_OWNER may make them on any area of its IPC namespace.
+ */
 static long ioc_token_op(unsigned int cmd, void __user *uarg)
 {
 	struct swing_token_op req;
@@ -113,12 +117,12 @@ static long ioc_token_op(unsigned int cmd, void __user *uarg)
 	area = swing_area_get(req.token);
 	if (IS_ERR(area))
 		return PTR_ERR(area);
-	if (swing_area_owned(area)) {
-		if (cmd == SWING_IOC_RELEASE)
-			ret = swing_area_release(area, true);
-		else
-			ret = swing_area_set_enabled(area, cmd == SWING_IOC_ENABLE);
-	} else if (cmd == SWING_IOC_RELEASE && capable(CAP_IPC_OWNER)) {
+	if (cmd != SWING_IOC_RELEASE &&
+	    (swing_area_owned(area) || swing_capable())) {
+		ret = swing_area_set_enabled(area, cmd == SWING_IOC_ENABLE);
+	} else if (swing_area_owned(area)) {
+		ret = swing_area_release(area, true);
+	} else if (swing_capable()) {
 		/*
 		 * Revoke, like IPC_RMID: the token goes, nobody can hook the
 		 * area any more, and its owner keeps its mapping until it
@@ -128,6 +132,50 @@ static long ioc_token_op(unsigned int cmd, void __user *uarg)
 	} else {
 		ret = -EPERM;
 	}
+	swing_area_put(area);
+	return ret;
+}
+
+static long ioc_perm(unsigned int cmd, void __user *uarg)
+{
+	struct swing_area *area;
+	struct swing_perm req;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.__pad ||
+	    !reserved_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	area = swing_area_get(req.token);
+	if (IS_ERR(area))
+		return PTR_ERR(area);
+	if (cmd == SWING_IOC_SETPERM) {
+		ret = swing_perm_set(area, &req);
+	} else {
+		ret = swing_perm_get(area, &req);
+		if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+			ret = -EFAULT;
+	}
+	swing_area_put(area);
+	return ret;
+}
+
+static long ioc_grant(void __user *uarg)
+{
+	struct swing_area *area;
+	struct swing_grant req;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if ((req.flags & ~SWING_GRANT_FLAGS) || req.__pad ||
+	    !reserved_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	area = swing_area_get(req.token);
+	if (IS_ERR(area))
+		return PTR_ERR(area);
+	ret = swing_perm_grant(area, req.pid, req.flags & SWING_GRANT_REVOKE);
 	swing_area_put(area);
 	return ret;
 }
@@ -152,6 +200,11 @@ long swing_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SWING_IOC_DISABLE:
 	case SWING_IOC_RELEASE:
 		return ioc_token_op(cmd, uarg);
+	case SWING_IOC_GETPERM:
+	case SWING_IOC_SETPERM:
+		return ioc_perm(cmd, uarg);
+	case SWING_IOC_GRANT:
+		return ioc_grant(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -129,6 +129,7 @@ static void __exit swing_exit(void)
 	misc_deregister(&swing_misc);
 	swing_proc_exit();
 	swing_fs_exit();
+	swing_users_exit();
 	swing_tree_cache_exit();
 	if (atomic_long_read(&swing_nr_pages) || atomic_long_read(&swing_nr_areas))
 		pr_err("swing: %ld pages, %ld areas still held at unload\n",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /proc/swing: one line per area, in the manner of /proc/sysvipc/shm.
- * A reader sees the areas its opener's euid owns; with CAP_IPC_OWNER, all.
+ * A reader sees the areas of its IPC namespace that it may hook or change
+ * (perm.c), and only those.
  *
  * Locking: swing_table_lock is held from ->start to ->stop, so the areas
  * listed stay published; each area's tree is counted under its rwsem.
@@ -9,6 +10,8 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -26,7 +29,7 @@ static void *swing_seq_start(struct seq_file *m, loff_t *pos)
 	if (*pos > INT_MAX)
 		return NULL;
 	token = *pos;
-	return swing_area_next_locked(&token);
+	return swing_area_next_locked(current->nsproxy->ipc_ns, &token);
 }
 
 static void *swing_seq_next(struct seq_file *m, void *v, loff_t *pos)
@@ -36,7 +39,8 @@ static void *swing_seq_next(struct seq_file *m, void *v, loff_t *pos)
 	struct swing_area *area = NULL;
 
 	if (token > 0)	/* not past INT_MAX */
-		area = swing_area_next_locked(&token);
+		area = swing_area_next_locked(current->nsproxy->ipc_ns,
+					      &token);
 	*pos = area ? token : (loff_t)INT_MAX + 1;
 	return area;
 }
@@ -46,12 +50,6 @@ static void swing_seq_stop(struct seq_file *m, void *v)
 	mutex_unlock(&swing_table_lock);
 }
 
-static bool may_see(struct seq_file *m, const struct swing_area *area)
-{
-	return uid_eq(m->file->f_cred->euid, area->uid) ||
-	       file_ns_capable(m->file, &init_user_ns, CAP_IPC_OWNER);
-}
-
 static int swing_seq_show(struct seq_file *m, void *v)
 {
 	struct swing_area *area = v;
@@ -59,21 +57,24 @@ static int swing_seq_show(struct seq_file *m, void *v)
 	bool enabled;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "     token        pid        uid             size   resident     shared  hooks enabled     source      ctime\n");
+		seq_puts(m, "     token        pid        uid             size   resident     shared  hooks enabled     source      ctime        gid  perms       cuid       cgid\n");
 		return 0;
 	}
-	if (!may_see(m, area))
+	if (!swing_perm_visible(area))
 		return 0;
 	down_read(&area->lock);
 	swing_tree_count(&area->tree, &resident, &shared);
 	enabled = area->enabled;
 	up_read(&area->lock);
-	seq_printf(m, "%10d %10d %10u %16llu %10lu %10lu %6d %7d %10d %10lld\n",
+	seq_printf(m, "%10d %10d %10u %16llu %10lu %10lu %6d %7d %10d %10lld %10u %6o %10u %10u\n",
 		   area->token, pid_vnr(area->owner),
-		   from_kuid_munged(m->file->f_cred->user_ns, area->uid),
+		   from_kuid_munged(current_user_ns(), area->uid),
 		   (unsigned long long)area->npages << PAGE_SHIFT, resident,
 		   shared, atomic_read(&area->nr_hooks), enabled,
-		   area->src_token, (long long)area->ctime);
+		   area->src_token, (long long)area->ctime,
+		   from_kgid_munged(current_user_ns(), area->gid), area->mode,
+		   from_kuid_munged(current_user_ns(), area->cuid),
+		   from_kgid_munged(current_user_ns(), area->cgid));
 	return 0;
 }
 
@@ -92,17 +93,13 @@ unsigned long swing_shared_pages(void)
 {
 	unsigned long resident, shared, sum = 0;
 	struct swing_area *area;
-	int token = 1;
 
 	mutex_lock(&swing_table_lock);
-	while ((area = swing_area_next_locked(&token))) {
+	list_for_each_entry(area, &swing_all_areas, all_node) {
 		down_read(&area->lock);
 		swing_tree_count(&area->tree, &resident, &shared);
 		up_read(&area->lock);
 		sum += shared;
-		if (token == INT_MAX)
-			break;
-		token++;
 		cond_resched();
 	}
 	mutex_unlock(&swing_table_lock);

@@ -18,7 +18,7 @@
 
 /* Release of the module and library; the one place it is defined. */
 #define SWING_VERSION_MAJOR	1
-#define SWING_VERSION_MINOR	1
+#define SWING_VERSION_MINOR	2
 #define SWING_VERSION_PATCH	0
 
 #define SWING_DEVICE		"/dev/swing"
@@ -67,6 +67,45 @@ struct swing_token_op {
 	__u64 reserved[2];	/* in: must be 0 */
 };
 
+/*
+ * SWING_IOC_GETPERM, SWING_IOC_SETPERM: who may hook an area, in the manner
+ * of SysV IPC's struct ipc_perm.  A hook needs read permission (S_IRUSR,
+ * S_IRGRP or S_IROTH as the caller is the owner, in the group or other);
+ * the other bits are kept and shown but give nothing.  A new area belongs
+ * to its creator with mode 0600.  SETPERM takes uid, gid and mode and
+ * ignores cuid and cgid; ids are in the caller's user namespace.
+ * Since release 1.2.0.
+ */
+struct swing_perm {
+	__s32 token;		/* in */
+	__u32 flags;		/* in: must be 0 */
+	__u32 uid;		/* owner */
+	__u32 gid;
+	__u32 cuid;		/* out: creator */
+	__u32 cgid;
+	__u32 mode;		/* the low 9 bits of a file mode */
+	__u32 __pad;		/* must be 0 */
+	__u64 reserved[4];	/* in: must be 0 */
+};
+
+/*
+ * SWING_IOC_GRANT: let the process @pid (in the caller's PID namespace)
+ * hook the area whatever the mode says, or with SWING_GRANT_REVOKE take
+ * that back.  An area holds at most SWING_MAX_GRANTS grants.
+ * Since release 1.2.0.
+ */
+struct swing_grant {
+	__s32 token;		/* in */
+	__u32 flags;		/* in: SWING_GRANT_* */
+	__s32 pid;		/* in */
+	__u32 __pad;		/* must be 0 */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
+#define SWING_GRANT_REVOKE	(1U << 0)
+#define SWING_GRANT_FLAGS	SWING_GRANT_REVOKE
+#define SWING_MAX_GRANTS	16
+
 #define SWING_IOC_MAGIC		0xb5
 #define SWING_IOC_VERSION	_IOR(SWING_IOC_MAGIC, 0x00, struct swing_version)
 #define SWING_IOC_CREATE	_IOWR(SWING_IOC_MAGIC, 0x01, struct swing_create)
@@ -74,5 +113,8 @@ struct swing_token_op {
 #define SWING_IOC_ENABLE	_IOW(SWING_IOC_MAGIC, 0x03, struct swing_token_op)
 #define SWING_IOC_DISABLE	_IOW(SWING_IOC_MAGIC, 0x04, struct swing_token_op)
 #define SWING_IOC_RELEASE	_IOW(SWING_IOC_MAGIC, 0x05, struct swing_token_op)
+#define SWING_IOC_GETPERM	_IOWR(SWING_IOC_MAGIC, 0x06, struct swing_perm)
+#define SWING_IOC_SETPERM	_IOW(SWING_IOC_MAGIC, 0x07, struct swing_perm)
+#define SWING_IOC_GRANT		_IOW(SWING_IOC_MAGIC, 0x08, struct swing_grant)
 
 #endif /* _UAPI_LINUX_SWING_H */
