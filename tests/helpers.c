@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +117,18 @@ unsigned long swing_param(const char *name)
 	return (unsigned long)read_number(path);
 }
 
+void set_param(const char *name, unsigned long value)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/swing/parameters/%s", name);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fprintf(f, "%lu\n", value);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 void fill_pages(void *area, size_t len, long version)
 {
 	for (size_t off = 0; off < len; off += PAGE) {
@@ -162,6 +176,20 @@ int touch_signal(volatile char *addr, int write)
 	sigaction(SIGSEGV, &osegv, NULL);
 	sigaction(SIGBUS, &obus, NULL);
 	return sig;
+}
+
+long proc_swing_lines(void)
+{
+	FILE *f = fopen("/proc/swing", "r");
+	char line[512];
+	long n = -1;	/* the header */
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
 }
 
 static int remote_main(int in, int out, void *arg)
@@ -221,7 +249,26 @@ static int remote_main(int in, int out, void *arg)
 			ans = releasearea(a) ? -errno : 0;
 			break;
 		case R_SETUID:
-			ans = (setgid(a) || setuid(a)) ? -errno : 0;
+			ans = (setgroups(0, NULL) || setgid(b ? b : a) ||
+			       setuid(a)) ? -errno : 0;
+			break;
+		case R_SETPERM:
+			ans = swing_setperm(a, (b >> 32) & 0xffff,
+					    (b >> 16) & 0xffff, b & 0xffff) ?
+			      -errno : 0;
+			break;
+		case R_GRANT:
+			ans = (b > 0 ? swing_grant(a, b) : swing_revoke(a, -b)) ?
+			      -errno : 0;
+			break;
+		case R_PID:
+			ans = getpid();
+			break;
+		case R_UNSHARE:
+			ans = unshare(a) ? -errno : 0;
+			break;
+		case R_PROCLINES:
+			ans = proc_swing_lines();
 			break;
 		case R_FILLW:
 			for (size_t i = 0; i < len / sizeof(long); i++)

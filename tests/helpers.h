@@ -62,6 +62,7 @@ long recv_long(int fd);
 
 long swing_stat(const char *name);	/* /sys/class/misc/swing/NAME */
 unsigned long swing_param(const char *name);
+void set_param(const char *name, unsigned long value);
 
 /* Write a word naming (version, page) at the start of every page. */
 void fill_pages(void *area, size_t len, long version);
@@ -91,11 +92,21 @@ enum remote_cmd {
 	R_ENABLE,	/* a = token */
 	R_DISABLE,	/* a = token */
 	R_RELEASE,	/* a = token */
-	R_SETUID,	/* a = uid: drop root */
+	R_SETUID,	/* a = uid, b = gid or 0 for a: drop root */
 	R_FILLW,	/* every word = a * index + b */
 	R_SUM,		/* answer the sum of every word */
+	R_SETPERM,	/* a = token, b = uid << 32 | gid << 16 | mode */
+	R_GRANT,	/* a = token, b = pid to grant, or -pid to revoke */
+	R_PID,		/* answer getpid() */
+	R_UNSHARE,	/* a = unshare() flags */
+	R_PROCLINES,	/* answer proc_swing_lines() */
 	R_EXIT,
 };
+
+#define PERM(uid, gid, mode) ((long)(uid) << 32 | (long)(gid) << 16 | (mode))
+
+/* How many areas /proc/swing shows this process, or -errno. */
+long proc_swing_lines(void);
 
 void remote_start(struct peer *p);
 long remote(struct peer *p, long cmd, long a, long b);
