@@ -22,7 +22,8 @@ LIBCFLAGS = $(CFLAGS) -fPIC -fvisibility=hidden -pthread
 lib_so := lib/libswing.so.$(VERSION)
 lib_a := lib/libswing.a
 lib_src := lib/swing.c
-tools := tools/swingctl/swingctl tools/demo/swingdemo bench/swingbench
+tools := tools/swingctl/swingctl tools/demo/swingdemo bench/swingbench \
+	tests/fuzz/swingfuzz tests/stress/swingstress
 tests_src := $(wildcard tests/*.c)
 tests := $(patsubst %.c,%,$(filter-out tests/helpers.c,$(tests_src)))
 
@@ -77,6 +78,12 @@ tools/demo/swingdemo: tools/demo/swingdemo.c $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
 
 bench/swingbench: bench/swingbench.c $(lib_a)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+
+tests/fuzz/swingfuzz: tests/fuzz/swingfuzz.c $(lib_a)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+
+tests/stress/swingstress: tests/stress/swingstress.c $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
 
 tests/%: tests/%.c tests/helpers.c tests/helpers.h $(lib_a)

@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * swingfuzz: many processes and threads throw random calls at /dev/swing
+ * and at the areas it maps, for a bounded time: ioctls with random commands
+ * and arguments, create/hook/enable/disable/release/setperm/grant on random
+ * tokens, and on the mappings munmap, mremap, mprotect, madvise, fork,
+ * exit, touching, read/write through pipes and files, process_vm_readv and
+ * writev, and O_DIRECT I/O to a block device.
+ *
+ * It checks what a user program can see: no worker dies of anything but its
+ * own exit or our SIGKILL (SIGSEGV and SIGBUS from touching what a random
+ * call unmapped or protected are caught and counted), and when every worker
+ * is gone the module holds exactly the areas and pages it held before.  The
+ * kernel side (no BUG, WARNING, KASAN, lockdep report; clean rmmod) is
+ * checked by whoever runs it in a guest: tests/run-suite, tools/vmrun.
+ *
+ * Areas are never shared by fork: workers hand each other tokens (and,
+ * for process_vm_readv, addresses) on a board of numbers in shared memory.
+ *
+ * usage: swingfuzz [-t SECONDS] [-p PROCESSES] [-T THREADS] [-s SEED]
+ *                  [-d BLOCKDEV]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "swing.h"
+
+#define PAGE		4096UL
+#define MAX_AREA	(4UL << 20)
+#define SLOTS		256
+#define MAX_ENTRIES	24
+#define NOBODY		65534
+
+enum op {
+	OP_IOCTL, OP_CREATE, OP_HOOK, OP_ENABLE, OP_DISABLE, OP_RELEASE,
+	OP_PERM, OP_GRANT, OP_TOUCH, OP_MUNMAP, OP_MREMAP, OP_MPROTECT,
+	OP_MADVISE, OP_FORK, OP_EXIT, OP_PIPE, OP_FILE, OP_VMREAD, OP_VMWRITE,
+	OP_DIRECT, OP_PROC, NR_OPS
+};
+
+static const char *const op_names[NR_OPS] = {
+	"ioctl", "create", "hook", "enable", "disable", "release", "perm",
+	"grant", "touch", "munmap", "mremap", "mprotect", "madvise", "fork",
+	"exit", "pipe", "file", "vmread", "vmwrite", "o_direct", "proc",
+};
+
+/* Relative frequencies; exit is rare so that workers live a while. */
+static const int op_weight[NR_OPS] = {
+	[OP_IOCTL] = 12, [OP_CREATE] = 6, [OP_HOOK] = 8, [OP_ENABLE] = 6,
+	[OP_DISABLE] = 3, [OP_RELEASE] = 4, [OP_PERM] = 3, [OP_GRANT] = 2,
+	[OP_TOUCH] = 20, [OP_MUNMAP] = 2, [OP_MREMAP] = 2, [OP_MPROTECT] = 3,
+	[OP_MADVISE] = 4, [OP_FORK] = 1, [OP_EXIT] = 0, [OP_PIPE] = 4,
+	[OP_FILE] = 3, [OP_VMREAD] = 3, [OP_VMWRITE] = 2, [OP_DIRECT] = 3,
+	[OP_PROC] = 1,
+};
+
+/* Shared by all workers: counters and the token board. */
+struct board {
+	long calls[NR_OPS];
+	long signals;
+	struct {
+		int token;
+		int pid;
+		unsigned long addr;
+		unsigned long len;
+	} slot[SLOTS];
+};
+
+static struct board *board;
+static const char *blockdev;
+static int nthreads = 3;
+static time_t deadline;
+
+/* A worker's own mappings of areas: exact, kept under map_lock. */
+struct entry {
+	int token;
+	char *addr;
+	unsigned long len;
+};
+
+static pthread_rwlock_t map_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct entry entries[MAX_ENTRIES];
+static int nentries;
+static int filefd = -1, directfd = -1;
+
+static __thread uint64_t rng;
+/* volatile: the compiler must not drop the store before a plain read. */
+static __thread sigjmp_buf *volatile guard;
+static __thread int current_op = -1;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static unsigned long below(unsigned long n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static void count(enum op op)
+{
+	__atomic_add_fetch(&board->calls[op], 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * SIGSEGV/SIGBUS inside a guarded access: expected, go back to it.
+ * Anywhere else: say where (no stdio in a handler), then die of it.
+ */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	char msg[128];
+	int n;
+
+	if (guard) {
+		__atomic_add_fetch(&board->signals, 1, __ATOMIC_RELAXED);
+		siglongjmp(*guard, 1);
+	}
+	n = snprintf(msg, sizeof(msg), "swingfuzz: signal %d at %p in %s\n",
+		     sig, si->si_addr,
+		     current_op >= 0 ? op_names[current_op] : "setup");
+	if (write(2, msg, n) < 0)
+		n = 0;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Run one memory access that may fault. */
+#define GUARDED(stmt)						\
+	do {							\
+		sigjmp_buf jb_;					\
+		if (!sigsetjmp(jb_, 1)) {			\
+			guard = &jb_;				\
+			__asm__ volatile("" ::: "memory");	\
+			stmt;					\
+			__asm__ volatile("" ::: "memory");	\
+		}						\
+		guard = NULL;					\
+	} while (0)
+
+static void publish(int token, char *addr, unsigned long len)
+{
+	int i = below(SLOTS);
+
+	board->slot[i].token = token;
+	board->slot[i].pid = getpid();
+	board->slot[i].addr = (unsigned long)addr;
+	board->slot[i].len = len;
+}
+
+/* A token to act on: one of ours, one from the board, or any number. */
+static int pick_token(void)
+{
+	unsigned long r = below(10);
+
+	if (r < 5) {
+		int t = 0;
+
+		pthread_rwlock_rdlock(&map_lock);
+		if (nentries)
+			t = entries[below(nentries)].token;
+		pthread_rwlock_unlock(&map_lock);
+		if (t)
+			return t;
+	}
+	if (r < 9)
+		return board->slot[below(SLOTS)].token;
+	return (int)rnd();
+}
+
+/* Copy of a random entry, or 0 if there is none; read under the lock. */
+static int pick_entry(struct entry *e)
+{
+	int ok = 0;
+
+	pthread_rwlock_rdlock(&map_lock);
+	if (nentries) {
+		*e = entries[below(nentries)];
+		ok = 1;
+	}
+	pthread_rwlock_unlock(&map_lock);
+	return ok;
+}
+
+/* Page-aligned [off, off + len) inside an entry of len bytes. */
+static void pick_range(unsigned long total, unsigned long *off,
+		       unsigned long *len)
+{
+	unsigned long pages = total / PAGE;
+
+	*off = below(pages) * PAGE;
+	*len = (1 + below(pages - *off / PAGE)) * PAGE;
+}
+
+static void add_entry(int token, void *addr, unsigned long len)
+{
+	if (nentries < MAX_ENTRIES)
+		entries[nentries++] = (struct entry){ token, addr, len };
+	publish(token, addr, len);
+}
+
+static void del_entry(int i)
+{
+	entries[i] = entries[--nentries];
+}
+
+/* Our release unmaps every mapping of the area in this process. */
+static void forget_token(int token)
+{
+	int i;
+
+	for (i = nentries - 1; i >= 0; i--)
+		if (entries[i].token == token)
+			del_entry(i);
+}
+
+static unsigned long mapping_len(void *addr)
+{
+	char buf[16384];
+	unsigned long s, e, len = 0;
+	ssize_t n;
+	char *p;
+	int fd;
+
+	/* No stdio: nothing here may malloc, which could map anew. */
+	fd = open("/proc/self/maps", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (sscanf(p, "%lx-%lx", &s, &e) == 2 && s == (unsigned long)addr)
+			len = e - s;
+	return len;
+}
+
+static void fill_random(void *buf, size_t len)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = rnd();
+}
+
+/* A pointer for an ioctl argument: mostly good, sometimes not. */
+static void *pick_arg(void *good)
+{
+	static char *const bad[] = {
+		NULL, (char *)1, (char *)0xffff888000000000UL,
+		(char *)0x7ffffffff000UL, (char *)-4096L,
+	};
+
+	if (below(8))
+		return good;
+	return bad[below(sizeof(bad) / sizeof(bad[0]))];
+}
+
+static void op_ioctl(void)
+{
+	static const unsigned long cmds[] = {
+		SWING_IOC_VERSION, SWING_IOC_CREATE, SWING_IOC_HOOK,
+		SWING_IOC_ENABLE, SWING_IOC_DISABLE, SWING_IOC_RELEASE,
+		SWING_IOC_GETPERM, SWING_IOC_SETPERM, SWING_IOC_GRANT,
+	};
+	union {
+		uint64_t w[16];
+		struct swing_create c;
+		struct swing_hook h;
+		struct swing_token_op t;
+		struct swing_perm p;
+		struct swing_grant g;
+	} u;
+	unsigned long cmd;
+	int fd, i;
+
+	fd = open(SWING_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (i = 0; i < 4; i++) {
+		if (below(6)) {
+			cmd = cmds[below(sizeof(cmds) / sizeof(cmds[0]))];
+		} else {
+			cmd = _IOC(below(4), below(3) ? 0xb5 : rnd() & 0xff,
+				   below(16), below(128));
+		}
+		fill_random(&u, sizeof(u));
+		if (below(3)) {	/* plausible: a real token, little else */
+			memset(&u, 0, sizeof(u));
+			u.t.token = pick_token();
+			if (cmd == SWING_IOC_CREATE)
+				u.c.length = below(2) ? below(MAX_AREA) : rnd();
+			if (cmd == SWING_IOC_GRANT)
+				u.g.pid = below(2) ? getpid() : (int)rnd();
+			if (cmd == SWING_IOC_SETPERM)
+				u.p.mode = rnd() & 0777;
+			if (!below(4))
+				u.w[below(8)] = rnd();
+		}
+		/*
+		 * An area made through this descriptor goes when it closes.
+		 * A release of one of ours unmaps it here: forget it, or a
+		 * later munmap of its range could hit whatever took its place.
+		 */
+		pthread_rwlock_wrlock(&map_lock);
+		if (!ioctl(fd, cmd, pick_arg(&u)) && cmd == SWING_IOC_RELEASE)
+			forget_token(u.t.token);
+		pthread_rwlock_unlock(&map_lock);
+	}
+	close(fd);
+}
+
+static void op_create(void)
+{
+	unsigned long len = below(20) ? (1 + below(MAX_AREA / PAGE)) * PAGE :
+			    below(2) ? rnd() : 1 + below(PAGE);
+	void *addr;
+	int token;
+
+	pthread_rwlock_wrlock(&map_lock);
+	if (nentries < MAX_ENTRIES && !createarea(&addr, &token, len))
+		add_entry(token, addr, (len + PAGE - 1) & ~(PAGE - 1));
+	pthread_rwlock_unlock(&map_lock);
+}
+
+static void op_hook(void)
+{
+	int src = pick_token(), token;
+	unsigned int flags = below(3) ? 0 : below(4) ? SWING_HOOK_POPULATE :
+			     (unsigned int)rnd();
+	void *addr;
+
+	pthread_rwlock_wrlock(&map_lock);
+	if (nentries < MAX_ENTRIES &&
+	    !swing_hook_flags(&addr, &token, src, flags))
+		add_entry(token, addr, mapping_len(addr));
+	pthread_rwlock_unlock(&map_lock);
+}
+
+static void op_release(void)
+{
+	int token = pick_token();
+
+	pthread_rwlock_wrlock(&map_lock);
+	if (!releasearea(token))
+		forget_token(token);
+	pthread_rwlock_unlock(&map_lock);
+}
+
+static void op_perm(void)
+{
+	struct swing_perm p;
+	int token = pick_token();
+
+	if (below(2))
+		swing_getperm(token, &p);
+	else
+		swing_setperm(token, below(2) ? 0 : NOBODY,
+			      below(2) ? 0 : NOBODY, rnd() & 0777);
+}
+
+static void op_grant(void)
+{
+	int token = pick_token();
+	pid_t pid = below(2) ? board->slot[below(SLOTS)].pid : (pid_t)rnd();
+
+	if (below(2))
+		swing_grant(token, pid);
+	else
+		swing_revoke(token, pid);
+}
+
+static void op_touch(void)
+{
+	unsigned long off, len;
+	struct entry e;
+	volatile char sink = 0;
+	unsigned long i;
+
+	if (!pick_entry(&e))
+		return;
+	pick_range(e.len, &off, &len);
+	if (len > 64 * PAGE)
+		len = 64 * PAGE;
+	if (below(2)) {
+		GUARDED(for (i = 0; i < len; i += PAGE / 2)
+				e.addr[off + i] = (char)rnd());
+	} else {
+		GUARDED(for (i = 0; i < len; i += PAGE / 2)
+				sink += e.addr[off + i]);
+	}
+	(void)sink;
+}
+
+static void op_munmap(void)
+{
+	unsigned long off, len;
+	int i;
+
+	pthread_rwlock_wrlock(&map_lock);
+	if (nentries) {
+		i = below(nentries);
+		pick_range(entries[i].len, &off, &len);
+		if (!munmap(entries[i].addr + off, len)) {
+			struct entry e = entries[i];
+
+			del_entry(i);
+			if (off)
+				add_entry(e.token, e.addr, off);
+			if (off + len < e.len)
+				add_entry(e.token, e.addr + off + len,
+					  e.len - off - len);
+		}
+	}
+	pthread_rwlock_unlock(&map_lock);
+}
+
+static void op_mremap(void)
+{
+	unsigned long len;
+	void *addr;
+	int i;
+
+	pthread_rwlock_wrlock(&map_lock);
+	if (nentries) {
+		i = below(nentries);
+		len = (1 + below(2 * entries[i].len / PAGE)) * PAGE;
+		addr = mremap(entries[i].addr, entries[i].len, len,
+			      below(2) ? MREMAP_MAYMOVE : 0);
+		if (addr != MAP_FAILED) {
+			entries[i].addr = addr;
+			entries[i].len = len;
+		}
+	}
+	pthread_rwlock_unlock(&map_lock);
+}
+
+static void op_mprotect(void)
+{
+	static const int prots[] = {
+		PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_WRITE,
+		PROT_READ | PROT_EXEC,
+	};
+	unsigned long off, len;
+	struct entry e;
+
+	if (!pick_entry(&e))
+		return;
+	pick_range(e.len, &off, &len);
+	mprotect(e.addr + off, len, prots[below(5)]);
+}
+
+static void op_madvise(void)
+{
+	static const int advice[] = {
+		MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED,
+		MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_DONTFORK,
+		MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD,
+		MADV_PAGEOUT, 22 /* POPULATE_READ */, 23 /* POPULATE_WRITE */,
+		MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP,
+		MADV_MERGEABLE, MADV_UNMERGEABLE,
+	};
+	unsigned long off, len;
+	struct entry e;
+
+	if (!pick_entry(&e))
+		return;
+	pick_range(e.len, &off, &len);
+	GUARDED(madvise(e.addr + off, len,
+			advice[below(sizeof(advice) / sizeof(advice[0]))]));
+}
+
+static void op_fork(void)
+{
+	struct entry e;
+	void *addr;
+	pid_t pid;
+	int token;
+
+	pid = fork();
+	if (pid)
+		return;	/* SIGCHLD is ignored: no zombie */
+	/*
+	 * The child: the parent's areas are not inherited (VM_DONTCOPY, or
+	 * VM_WIPEONFORK / SIGBUS after MADV_DOFORK); touch what the table
+	 * says anyway, make and hook its own, and exit without releasing.
+	 */
+	rng ^= getpid();
+	pthread_rwlock_init(&map_lock, NULL);	/* a parent thread may hold it */
+	if (pick_entry(&e))
+		GUARDED(e.addr[below(e.len)] = 1);
+	if (!createarea(&addr, &token, PAGE * (1 + below(16)))) {
+		GUARDED(memset(addr, 1, PAGE));
+		enablehook(token);
+		publish(token, addr, PAGE);
+	}
+	if (!hook(&addr, &token, pick_token()))
+		GUARDED(*(volatile char *)addr = 2);
+	_exit(0);
+}
+
+static void op_pipe(void)
+{
+	struct entry a, b;
+	int fds[2];
+	unsigned long len = (1 + below(16)) * PAGE;
+	ssize_t n;
+
+	if (!pick_entry(&a) || !pick_entry(&b))
+		return;
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC))
+		return;
+	if (len > a.len)
+		len = a.len;
+	n = write(fds[1], a.addr + below(a.len - len + 1), len);
+	if (n > 0 && b.len >= (unsigned long)n)
+		n = read(fds[0], b.addr + below(b.len - n + 1), n);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void op_file(void)
+{
+	unsigned long len = (1 + below(16)) * PAGE;
+	struct entry e;
+
+	if (filefd < 0 || !pick_entry(&e))
+		return;
+	if (len > e.len)
+		len = e.len;
+	if (below(2))
+		pwrite(filefd, e.addr + below(e.len - len + 1), len, below(64) * PAGE);
+	else
+		pread(filefd, e.addr + below(e.len - len + 1), len, below(64) * PAGE);
+}
+
+/* Read another worker's (or our own) area as the board says it was. */
+static void op_vmread(void)
+{
+	char buf[4 * PAGE];
+	struct iovec local, remote;
+	struct entry e;
+	int i = below(SLOTS);
+
+	local.iov_base = buf;
+	local.iov_len = sizeof(buf);
+	if (below(2) && pick_entry(&e)) {	/* straight into an area */
+		local.iov_base = e.addr;
+		local.iov_len = e.len < sizeof(buf) ? e.len : sizeof(buf);
+	}
+	remote.iov_base = (void *)(board->slot[i].addr +
+				   below(board->slot[i].len + 1) / PAGE * PAGE);
+	remote.iov_len = local.iov_len;
+	process_vm_readv(board->slot[i].pid, &local, 1, &remote, 1, 0);
+}
+
+/* Write into our own areas through the remote-access path. */
+static void op_vmwrite(void)
+{
+	char buf[4 * PAGE];
+	struct iovec local, remote;
+	unsigned long off, len;
+	struct entry e;
+
+	if (!pick_entry(&e))
+		return;
+	fill_random(buf, sizeof(buf));
+	pick_range(e.len, &off, &len);
+	local.iov_base = buf;
+	local.iov_len = len < sizeof(buf) ? len : sizeof(buf);
+	remote.iov_base = e.addr + off;
+	remote.iov_len = local.iov_len;
+	process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+}
+
+static void op_direct(void)
+{
+	unsigned long off, len;
+	struct entry e;
+
+	if (directfd < 0 || !pick_entry(&e))
+		return;
+	pick_range(e.len, &off, &len);
+	if (len > 16 * PAGE)
+		len = 16 * PAGE;
+	if (below(2))
+		pread(directfd, e.addr + off, len, below(256) * PAGE);
+	else
+		pwrite(directfd, e.addr + off, len, below(256) * PAGE);
+}
+
+static void op_proc(void)
+{
+	char buf[4096];
+	int fd = open(below(2) ? "/proc/swing" : "/sys/class/misc/swing/shared_pages",
+		      O_RDONLY);
+
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+}
+
+static enum op pick_op(void)
+{
+	static int total;
+	int i, r;
+
+	if (!total)
+		for (i = 0; i < NR_OPS; i++)
+			total += op_weight[i];
+	if (!below(3000))
+		return OP_EXIT;
+	r = below(total);
+	for (i = 0; r >= op_weight[i]; i++)
+		r -= op_weight[i];
+	return i;
+}
+
+static void *worker_thread(void *arg)
+{
+	rng = (uintptr_t)arg * 0x9e3779b97f4a7c15ULL + getpid();
+	while (time(NULL) < deadline) {
+		enum op op = pick_op();
+
+		count(op);
+		current_op = op;
+		switch (op) {
+		case OP_IOCTL: op_ioctl(); break;
+		case OP_CREATE: op_create(); break;
+		case OP_HOOK: op_hook(); break;
+		case OP_ENABLE: enablehook(pick_token()); break;
+		case OP_DISABLE: disablehook(pick_token()); break;
+		case OP_RELEASE: op_release(); break;
+		case OP_PERM: op_perm(); break;
+		case OP_GRANT: op_grant(); break;
+		case OP_TOUCH: op_touch(); break;
+		case OP_MUNMAP: op_munmap(); break;
+		case OP_MREMAP: op_mremap(); break;
+		case OP_MPROTECT: op_mprotect(); break;
+		case OP_MADVISE: op_madvise(); break;
+		case OP_FORK: op_fork(); break;
+		case OP_EXIT: _exit(0);
+		case OP_PIPE: op_pipe(); break;
+		case OP_FILE: op_file(); break;
+		case OP_VMREAD: op_vmread(); break;
+		case OP_VMWRITE: op_vmwrite(); break;
+		case OP_DIRECT: op_direct(); break;
+		case OP_PROC: op_proc(); break;
+		default: break;
+		}
+	}
+	return NULL;
+}
+
+static void worker(int n, uint64_t seed)
+{
+	pthread_t tids[16];
+	char path[64];
+	int i;
+
+	setpgid(0, 0);	/* with its children, killable as one */
+	signal(SIGCHLD, SIG_IGN);
+	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	snprintf(path, sizeof(path), "/dev/shm/swingfuzz.%d", getpid());
+	filefd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	unlink(path);
+	if (blockdev)
+		directfd = open(blockdev, O_RDWR | O_DIRECT | O_CLOEXEC);
+	/* Half the workers are unprivileged: EACCES/EPERM paths too. */
+	if (n % 2 && (setgid(NOBODY) || setuid(NOBODY)))
+		_exit(3);
+	for (i = 0; i < nthreads; i++)
+		pthread_create(&tids[i], NULL, worker_thread,
+			       (void *)(uintptr_t)(seed + i + 1));
+	rng = seed;
+	for (i = 0; i < nthreads; i++)
+		pthread_join(tids[i], NULL);
+	_exit(0);
+}
+
+static long stat_of(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/swing/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	int seconds = 60, procs = 6, opt, i, status, bad = 0;
+	long areas0, pages0, total = 0, spawned = 0;
+	uint64_t seed = time(NULL);
+	pid_t *pids;
+
+	while ((opt = getopt(argc, argv, "t:p:T:s:d:")) != -1) {
+		switch (opt) {
+		case 't': seconds = atoi(optarg); break;
+		case 'p': procs = atoi(optarg); break;
+		case 'T': nthreads = atoi(optarg); break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'd': blockdev = optarg; break;
+		default:
+			fprintf(stderr, "usage: swingfuzz [-t SECONDS] [-p PROCESSES] [-T THREADS] [-s SEED] [-d BLOCKDEV]\n");
+			return 2;
+		}
+	}
+	if (procs < 1 || procs > 64 || nthreads < 1 || nthreads > 16 || seconds < 1)
+		return 2;
+	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pids = calloc(procs, sizeof(*pids));
+	if (board == MAP_FAILED || !pids)
+		return 2;
+	areas0 = stat_of("areas");
+	pages0 = stat_of("pages");
+	setenv("SWING_QUIET", "1", 1);
+	printf("swingfuzz: %d s, %d processes x %d threads, seed %llu%s%s\n",
+	       seconds, procs, nthreads, (unsigned long long)seed,
+	       blockdev ? ", O_DIRECT on " : "", blockdev ? blockdev : "");
+	fflush(stdout);
+	deadline = time(NULL) + seconds;
+
+	/* Keep procs workers alive until the deadline; respawn who exits. */
+	for (i = 0; i < procs; i++)
+		pids[i] = 0;
+	while (time(NULL) < deadline) {
+		for (i = 0; i < procs; i++) {
+			if (pids[i])
+				continue;
+			pids[i] = fork();
+			if (pids[i] == 0)
+				worker(i, seed + 1000 * spawned);
+			spawned++;
+		}
+		pid_t pid = waitpid(-1, &status, 0);
+
+		if (pid < 0)
+			break;
+		for (i = 0; i < procs; i++)
+			if (pids[i] == pid)
+				pids[i] = 0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "swingfuzz: worker %d %s %d\n", pid,
+				WIFEXITED(status) ? "exited with" : "killed by signal",
+				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			bad = 1;
+		}
+	}
+	/* Stragglers: a thread may sit in a long call; give it 20 s. */
+	for (i = 0; i < 200; i++) {
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid < 0)
+			break;
+		if (pid > 0 && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+			fprintf(stderr, "swingfuzz: worker %d ended with status %#x\n",
+				pid, status);
+			bad = 1;
+		}
+		if (pid == 0)
+			usleep(100000);
+	}
+	if (i == 200) {
+		fprintf(stderr, "swingfuzz: workers still running 20 s after the deadline\n");
+		bad = 1;
+		for (i = 0; i < procs; i++)
+			if (pids[i])
+				kill(-pids[i], SIGKILL);
+		while (waitpid(-1, &status, 0) > 0)
+			;
+	}
+
+	for (i = 0; i < NR_OPS; i++)
+		total += board->calls[i];
+	printf("swingfuzz: %ld calls, %ld workers, %ld faults caught;", total,
+	       spawned, board->signals);
+	for (i = 0; i < NR_OPS; i++)
+		printf(" %s %ld", op_names[i], board->calls[i]);
+	printf("\n");
+
+	/* Every area and page comes back once every process is gone. */
+	for (i = 0; i < 100 && (stat_of("areas") != areas0 ||
+				stat_of("pages") != pages0); i++)
+		usleep(100000);
+	if (stat_of("areas") != areas0 || stat_of("pages") != pages0) {
+		fprintf(stderr, "swingfuzz: leak: %ld areas, %ld pages (before: %ld, %ld)\n",
+			stat_of("areas"), stat_of("pages"), areas0, pages0);
+		fflush(stderr);
+		if (system("cat /proc/swing; ps -eo pid,ppid,pgid,stat,wchan:20,comm | grep swingfuzz"))
+			bad = 1;
+		bad = 1;
+	}
+	printf("swingfuzz: %s\n", bad ? "FAILED" : "passed");
+	return bad;
+}
