@@ -99,6 +99,18 @@ check: all
 demo: all
 	$(Q)tools/vmrun -- tools/demo/run-demo
 
+# The fuzzer or the stress test alone, as long as you like, on one kernel
+# (KVER=..., default: the newest installed).
+FUZZ_SECONDS ?= 600
+STRESS_SECONDS ?= 600
+fuzz: all
+	$(Q)tools/vmrun $(if $(KVER),--kernel $(KVER)) --timeout $$(($(FUZZ_SECONDS) + 600)) \
+		-- env SWING_FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-suite fuzz/run
+
+stress: all
+	$(Q)tools/vmrun $(if $(KVER),--kernel $(KVER)) --timeout $$(($(STRESS_SECONDS) + 600)) \
+		-- env SWING_STRESS_SECONDS=$(STRESS_SECONDS) tests/run-suite stress/run
+
 # The suite on a 6.1 debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak),
 # built from linux-source-6.1 and cached in /var/tmp/swing-debug.
 check-debug: all
@@ -160,4 +172,4 @@ uninstall:
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all version-check module lib check check-debug demo bench install uninstall clean
+.PHONY: all version-check module lib check check-debug demo fuzz stress bench install uninstall clean

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * swingstress: the promises of a snapshot under load, for a bounded time.
+ *
+ * rewrite  A writer rewrites its areas over and over (disablehook, write
+ *          every word of every page with a pattern of (version, page,
+ *          word), enablehook) while reader processes hook them.  Every
+ *          snapshot must hold one version in every word of every page
+ *          (not torn), keep it while the writer goes on (not changed), and
+ *          a reader's scribbles on its copy must never reach the writer's
+ *          area or another snapshot (checked by the writer after each
+ *          round and by the next snapshot).
+ * stable   Threads of one owner write its area without pause while it is
+ *          hooked: a snapshot read twice, with writes in between, must
+ *          read the same.
+ * release  A thread releases an area while another thread of the same
+ *          process faults pages of it in: the faulting thread gets
+ *          SIGSEGV once the mapping is gone, nothing else.
+ * exit     A process hooks a large area (populating it) and is killed at
+ *          a random moment of it.
+ *
+ * Every process is separate; tokens travel over pipes.  At the end the
+ * module must hold the areas and pages it held at the start.
+ *
+ * usage: swingstress [-t SECONDS] [-r READERS]
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "swing.h"
+
+#define PAGE		4096UL
+#define WORDS		(PAGE / sizeof(uint64_t))
+#define NAREAS		3
+#define APAGES		128
+#define ALEN		(APAGES * PAGE)
+
+static time_t deadline;
+
+struct result {
+	long verified;		/* snapshots checked whole */
+	long torn;		/* pages of more than one version */
+	long changed;		/* snapshots that changed after the hook */
+	long leaked;		/* scribbles seen where they must not be */
+	long events;		/* scenario-specific count */
+};
+
+static uint64_t pattern(uint64_t version, uint64_t page, uint64_t word)
+{
+	return version << 32 ^ page << 12 ^ word ^ 0x5a5a000000000000ULL;
+}
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void send_all(int fd, const void *buf, size_t len)
+{
+	if (write(fd, buf, len) != (ssize_t)len)
+		_exit(10);
+}
+
+static int recv_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+/* The version a snapshot holds, or -1 if any word disagrees. */
+static long check_snapshot(const uint64_t *a, long *torn)
+{
+	uint64_t v = (a[0] ^ pattern(0, 0, 0)) >> 32;
+	unsigned long p, w;
+	long bad = 0;
+
+	for (p = 0; p < APAGES; p++) {
+		const uint64_t *page = a + p * WORDS;
+
+		for (w = 0; w < WORDS; w++)
+			if (page[w] != pattern(v, p, w)) {
+				bad++;
+				break;
+			}
+	}
+	*torn += bad;
+	return bad ? -1 : (long)v;
+}
+
+/* rewrite: the writer.  Sends its tokens, then rewrites until the end. */
+static void rewrite_writer(int nreaders, int *to, int from)
+{
+	struct result r = { 0 };
+	uint64_t *area[NAREAS];
+	int token[NAREAS], i, k;
+	uint64_t version = 1;
+
+	for (i = 0; i < NAREAS; i++) {
+		if (createarea((void **)&area[i], &token[i], ALEN))
+			_exit(11);
+		for (unsigned long p = 0; p < APAGES; p++)
+			for (unsigned long w = 0; w < WORDS; w++)
+				area[i][p * WORDS + w] = pattern(version, p, w);
+		enablehook(token[i]);
+	}
+	for (k = 0; k < nreaders; k++)
+		send_all(to[k], token, sizeof(token));
+	while (time(NULL) < deadline) {
+		version++;
+		for (i = 0; i < NAREAS; i++) {
+			long torn = 0;
+
+			/* the readers' scribbles never reach us */
+			if (check_snapshot(area[i], &torn) != (long)version - 1)
+				r.leaked++;
+			disablehook(token[i]);
+			for (unsigned long p = 0; p < APAGES; p++)
+				for (unsigned long w = 0; w < WORDS; w++)
+					area[i][p * WORDS + w] =
+						pattern(version, p, w);
+			enablehook(token[i]);
+		}
+		r.events++;
+	}
+	send_all(from, &r, sizeof(r));
+	_exit(0);
+}
+
+/* rewrite: a reader.  Hook, check, scribble, check again, release. */
+static void rewrite_reader(int in, int out)
+{
+	struct result r = { 0 };
+	int token[NAREAS], t;
+	uint64_t *snap;
+	long v, v2;
+
+	if (recv_all(in, token, sizeof(token)))
+		_exit(12);
+	rng ^= getpid();
+	while (time(NULL) < deadline) {
+		if (hook((void **)&snap, &t, token[rnd() % NAREAS])) {
+			if (errno == ENOENT && time(NULL) >= deadline - 1)
+				break;		/* the writer is done */
+			if (errno != EAGAIN)
+				r.leaked++;	/* counted as a failure */
+			continue;
+		}
+		v = check_snapshot(snap, &r.torn);
+		/* the writer goes on; our copy must not move */
+		usleep(rnd() % 20000);
+		v2 = check_snapshot(snap, &r.torn);
+		if (v != v2)
+			r.changed++;
+		/* scribble on a few pages of our copy */
+		for (int i = 0; i < 8; i++)
+			snap[(rnd() % APAGES) * WORDS + rnd() % WORDS] = rnd();
+		if (v >= 0)
+			r.verified++;
+		releasearea(t);
+	}
+	send_all(out, &r, sizeof(r));
+	_exit(0);
+}
+
+static void add(struct result *sum, const struct result *r)
+{
+	sum->verified += r->verified;
+	sum->torn += r->torn;
+	sum->changed += r->changed;
+	sum->leaked += r->leaked;
+	sum->events += r->events;
+}
+
+static int run_rewrite(int nreaders, struct result *sum, long *rounds)
+{
+	int to[64], back[2], wpipe[2], k, status, bad = 0;
+	struct result r;
+	pid_t pid;
+
+	if (pipe(back) || pipe(wpipe))
+		return 1;
+	for (k = 0; k < nreaders; k++) {
+		int p[2];
+
+		if (pipe(p))
+			return 1;
+		to[k] = p[1];
+		if (fork() == 0) {
+			close(p[1]);
+			rewrite_reader(p[0], back[1]);
+		}
+		close(p[0]);
+	}
+	pid = fork();
+	if (pid == 0)
+		rewrite_writer(nreaders, to, wpipe[1]);
+	for (k = 0; k < nreaders; k++)
+		close(to[k]);
+	close(back[1]);
+	close(wpipe[1]);
+	while (!recv_all(back[0], &r, sizeof(r)))
+		add(sum, &r);
+	if (recv_all(wpipe[0], &r, sizeof(r)))
+		bad = 1;
+	*rounds = r.events;
+	sum->leaked += r.leaked;
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			bad = 1;
+	close(back[0]);
+	close(wpipe[0]);
+	return bad;
+}
+
+/* stable: the owner, with threads writing its area all the time. */
+static volatile int stop_writing;
+static uint64_t *stable_area;
+
+static void *scribbler(void *arg)
+{
+	uintptr_t n = (uintptr_t)arg;
+	uint64_t x = n;
+
+	while (!stop_writing)
+		for (unsigned long p = n; p < APAGES; p += 4, x++)
+			stable_area[p * WORDS + x % WORDS] = x;
+	return NULL;
+}
+
+static void stable_owner(int out, int back)
+{
+	pthread_t tids[4];
+	int token, i;
+	char c;
+
+	if (createarea((void **)&stable_area, &token, ALEN))
+		_exit(11);
+	enablehook(token);
+	for (i = 0; i < 4; i++)
+		pthread_create(&tids[i], NULL, scribbler, (void *)(uintptr_t)i);
+	send_all(out, &token, sizeof(token));
+	if (read(back, &c, 1) < 0)	/* until the hooker is done */
+		c = 0;
+	stop_writing = 1;
+	for (i = 0; i < 4; i++)
+		pthread_join(tids[i], NULL);
+	_exit(0);
+}
+
+static uint64_t sum_area(const uint64_t *a)
+{
+	uint64_t s = 0;
+
+	for (unsigned long i = 0; i < APAGES * WORDS; i++)
+		s = s * 31 + a[i];
+	return s;
+}
+
+static int run_stable(struct result *sum)
+{
+	int tok[2], done[2], token, t, status, bad = 0;
+	uint64_t *snap, s1;
+	pid_t pid;
+
+	if (pipe(tok) || pipe(done))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		close(tok[0]);
+		close(done[1]);
+		stable_owner(tok[1], done[0]);
+	}
+	close(tok[1]);
+	close(done[0]);
+	if (recv_all(tok[0], &token, sizeof(token)))
+		bad = 1;
+	while (!bad && time(NULL) < deadline) {
+		if (hook((void **)&snap, &t, token)) {
+			bad = 1;
+			break;
+		}
+		s1 = sum_area(snap);
+		usleep(rnd() % 10000);
+		if (sum_area(snap) != s1)
+			sum->changed++;
+		else
+			sum->verified++;
+		releasearea(t);
+		sum->events++;
+	}
+	close(done[1]);
+	close(tok[0]);
+	waitpid(pid, &status, 0);
+	return bad || !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
+/* release: one thread faults, another releases. */
+static __thread sigjmp_buf *volatile guard;
+static volatile char *fault_area;
+static volatile int faulting;
+
+static void on_segv(int sig)
+{
+	if (guard)
+		siglongjmp(*guard, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void *faulter(void *arg)
+{
+	sigjmp_buf jb;
+	unsigned long i = 0;
+
+	if (!sigsetjmp(jb, 1)) {
+		guard = &jb;
+		__asm__ volatile("" ::: "memory");
+		for (faulting = 1;; i = (i + 1) % APAGES)
+			fault_area[i * PAGE + i % PAGE] = (char)i;
+	}
+	guard = NULL;
+	return NULL;	/* the release unmapped it under us */
+}
+
+static int release_round(int snapshot)
+{
+	pthread_t tid;
+	void *a;
+	int token, t;
+
+	if (createarea(&a, &token, ALEN))
+		return 1;
+	memset(a, 7, ALEN);
+	if (snapshot) {	/* fault a snapshot: copies on write */
+		enablehook(token);
+		if (hook(&a, &t, token))
+			return 1;
+		releasearea(token);
+		token = t;
+	}
+	fault_area = a;
+	faulting = 0;
+	pthread_create(&tid, NULL, faulter, NULL);
+	while (!faulting)
+		sched_yield();
+	usleep(rnd() % 5000);
+	if (releasearea(token))
+		return 1;
+	pthread_join(tid, NULL);
+	return 0;
+}
+
+static int run_release(struct result *sum)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGSEGV, on_segv);
+		signal(SIGBUS, on_segv);
+		rng ^= getpid();
+		for (int i = 0; time(NULL) < deadline; i++)
+			if (release_round(i % 2))
+				_exit(1);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	sum->events++;
+	return !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
+/* exit: a hooker killed at a random moment of a large, populating hook. */
+static int run_exit(struct result *sum)
+{
+	int tok[2], token, status, bad = 0;
+	void *a;
+	pid_t pid;
+
+	if (createarea(&a, &token, 64UL << 20))
+		return 1;
+	memset(a, 3, 64UL << 20);
+	enablehook(token);
+	while (time(NULL) < deadline) {
+		if (pipe(tok))
+			return 1;
+		pid = fork();
+		if (pid == 0) {
+			void *b;
+			int t;
+
+			close(tok[1]);
+			if (recv_all(tok[0], &t, sizeof(t)))
+				_exit(1);
+			for (;;)
+				if (!swing_hook_flags(&b, &t, t, SWING_HOOK_POPULATE))
+					releasearea(t);
+		}
+		close(tok[0]);
+		send_all(tok[1], &token, sizeof(token));
+		usleep(rnd() % 50000);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(tok[1]);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+			bad = 1;
+		sum->events++;
+	}
+	releasearea(token);
+	return bad;
+}
+
+static long stat_of(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/swing/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct result rw = { 0 }, st = { 0 }, rel = { 0 }, ex = { 0 };
+	int seconds = 40, readers = 6, opt, bad = 0, i;
+	long areas0, pages0, rounds = 0;
+	time_t start;
+
+	while ((opt = getopt(argc, argv, "t:r:")) != -1) {
+		switch (opt) {
+		case 't': seconds = atoi(optarg); break;
+		case 'r': readers = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: swingstress [-t SECONDS] [-r READERS]\n");
+			return 2;
+		}
+	}
+	if (seconds < 4 || readers < 1 || readers > 64)
+		return 2;
+	areas0 = stat_of("areas");
+	pages0 = stat_of("pages");
+	rng ^= time(NULL);
+
+	/* Half the time to rewrite, the rest shared by the other three. */
+	start = time(NULL);
+	deadline = start + seconds / 2;
+	bad |= run_rewrite(readers, &rw, &rounds) << 0;
+	deadline = time(NULL) + seconds / 6;
+	bad |= run_stable(&st) << 1;
+	deadline = time(NULL) + seconds / 6;
+	bad |= run_release(&rel) << 2;
+	deadline = time(NULL) + seconds / 6;
+	bad |= run_exit(&ex) << 3;
+
+	printf("swingstress: rewrite: %ld snapshots verified by %d readers over %ld rounds of %d areas; %ld torn pages, %ld changed, %ld leaked\n",
+	       rw.verified, readers, rounds, NAREAS, rw.torn, rw.changed, rw.leaked);
+	printf("swingstress: stable: %ld snapshots of an area written by 4 threads; %ld changed\n",
+	       st.verified, st.changed);
+	printf("swingstress: release while faulting and exit during hook: %s, %ld kills\n",
+	       bad & 4 ? "FAILED" : "ok", ex.events);
+	if (rw.torn || rw.changed || rw.leaked || st.changed || !rw.verified ||
+	    !st.verified)
+		bad |= 16;
+	for (i = 0; i < 100 && (stat_of("areas") != areas0 ||
+				stat_of("pages") != pages0); i++)
+		usleep(100000);
+	if (stat_of("areas") != areas0 || stat_of("pages") != pages0) {
+		fprintf(stderr, "swingstress: leak: %ld areas, %ld pages (before: %ld, %ld)\n",
+			stat_of("areas"), stat_of("pages"), areas0, pages0);
+		bad |= 32;
+	}
+	printf("swingstress: %s in %ld s\n", bad ? "FAILED" : "passed",
+	       (long)(time(NULL) - start));
+	if (bad)
+		fprintf(stderr, "swingstress: failure bits %#x\n", bad);
+	return bad ? 1 : 0;
+}
