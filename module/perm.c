@@ -25,7 +25,6 @@
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/stat.h>
 #include <linux/xarray.h>
 
 #include "area.h"
@@ -156,7 +155,7 @@ static bool may_read(const struct swing_area *area)
 		mode >>= 6;
 	else if (in_group_p(area->gid) || in_group_p(area->cgid))
 		mode >>= 3;
-	return mode & S_IROTH;
+	return mode & 04;	/* r */
 }
 
 int swing_perm_hook(struct swing_area *area)

@@ -35,6 +35,7 @@ static int count_swing_maps(void)
 static const unsigned long all_cmds[] = {
 	SWING_IOC_VERSION, SWING_IOC_CREATE, SWING_IOC_HOOK,
 	SWING_IOC_ENABLE, SWING_IOC_DISABLE, SWING_IOC_RELEASE,
+	SWING_IOC_GETPERM, SWING_IOC_SETPERM, SWING_IOC_GRANT,
 };
 
 START_TEST(bad_pointers)
@@ -120,6 +121,67 @@ START_TEST(reserved_and_flags)
 }
 END_TEST
 
+START_TEST(perm_and_grant_fields)
+{
+	int fd = dev(), token;
+	struct swing_perm p;
+	struct swing_grant g;
+	struct swing_token_op op;
+	void *a;
+
+	ck_ok(createarea(&a, &token, PAGE));
+	for (int i = 0; i < 4; i++) {
+		memset(&p, 0, sizeof(p));
+		p.token = token;
+		p.mode = 0600;
+		p.reserved[i] = 1;
+		ck_fails_with(ioctl(fd, SWING_IOC_SETPERM, &p), EINVAL);
+		ck_fails_with(ioctl(fd, SWING_IOC_GETPERM, &p), EINVAL);
+	}
+	memset(&p, 0, sizeof(p));
+	p.token = token;
+	p.flags = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_SETPERM, &p), EINVAL);
+	p.flags = 0;
+	p.__pad = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_GETPERM, &p), EINVAL);
+	p.__pad = 0;
+	p.mode = 010000;
+	ck_fails_with(ioctl(fd, SWING_IOC_SETPERM, &p), EINVAL);
+	p.token = 0;
+	ck_fails_with(ioctl(fd, SWING_IOC_GETPERM, &p), EINVAL);
+	p.token = 0x7fffffff;
+	ck_fails_with(ioctl(fd, SWING_IOC_GETPERM, &p), ENOENT);
+
+	memset(&g, 0, sizeof(g));
+	g.token = token;
+	g.pid = getpid();
+	g.flags = 2;
+	ck_fails_with(ioctl(fd, SWING_IOC_GRANT, &g), EINVAL);
+	g.flags = 0;
+	g.__pad = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_GRANT, &g), EINVAL);
+	g.__pad = 0;
+	g.reserved[1] = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_GRANT, &g), EINVAL);
+	g.reserved[1] = 0;
+	g.pid = 0;
+	ck_fails_with(ioctl(fd, SWING_IOC_GRANT, &g), EINVAL);
+	g.pid = -1;
+	ck_fails_with(ioctl(fd, SWING_IOC_GRANT, &g), EINVAL);
+	g.pid = getpid();
+	ck_ok(ioctl(fd, SWING_IOC_GRANT, &g));
+
+	/* nothing changed by the refused calls */
+	ck_ok(swing_getperm(token, &p));
+	ck_assert_uint_eq(p.mode, 0600);
+	memset(&op, 0, sizeof(op));
+	op.token = token;
+	ck_ok(ioctl(fd, SWING_IOC_RELEASE, &op));
+	close(fd);
+}
+END_TEST
+
 /* The request is readable but the answer cannot be written back. */
 START_TEST(failed_copy_out_leaves_nothing)
 {
@@ -170,6 +232,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, bad_pointers);
 	tcase_add_test(tc, unknown_commands);
 	tcase_add_test(tc, reserved_and_flags);
+	tcase_add_test(tc, perm_and_grant_fields);
 	tcase_add_test(tc, failed_copy_out_leaves_nothing);
 	tcase_add_test(tc, device_file_ops);
 	suite_add_tcase(s, tc);

@@ -241,6 +241,55 @@ START_TEST(errors)
 }
 END_TEST
 
+/* perm, grant and revoke: root manages who may hook another's area. */
+START_TEST(perm_grant_revoke)
+{
+	struct peer src, other;
+	char cmd[256], out[4096];
+	long token, pid;
+
+	remote_start(&src);
+	remote_start(&other);
+	ck_assert_int_eq(remote(&src, R_SETUID, 65534, 0), 0);
+	ck_assert_int_eq(remote(&other, R_SETUID, 65533, 0), 0);
+	token = remote(&src, R_CREATE, PAGE, 0);
+	ck_assert_int_eq(remote(&src, R_ENABLE, token, 0), 0);
+	pid = remote(&other, R_PID, 0, 0);
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " perm %ld", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "uid 65534 gid 65534 mode 0600, created by uid 65534 gid 65534"),
+		      "perm:\n%s", out);
+	ck_assert_int_eq(remote(&other, R_HOOK, token, 0), -EACCES);
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " grant %ld %ld", token, pid);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_int_gt(remote(&other, R_HOOK, token, 0), 0);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " revoke %ld %ld", token, pid);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_int_eq(remote(&other, R_HOOK, token, 0), -EACCES);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 1);	/* none left */
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " perm %ld --mode 644 --gid 4242", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_int_gt(remote(&other, R_HOOK, token, 0), 0);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "owner gid:      4242") && strstr(out, "mode:           0644"),
+		      "info:\n%s", out);
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " perm %ld --mode 999 2>/dev/null", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 2);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " grant %ld 2>/dev/null", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 2);
+	snprintf(cmd, sizeof(cmd), SWINGCTL " grant %ld 4000000 2>/dev/null", token);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 1);
+	ck_assert_int_eq(run(SWINGCTL " perm 2147483647 2>/dev/null", out, sizeof(out)), 4);
+	ck_assert_int_eq(remote_stop(&other), 0);
+	ck_assert_int_eq(remote_stop(&src), 0);
+}
+END_TEST
+
 Suite *swing_suite(void)
 {
 	Suite *s = suite_create("swingctl");
@@ -252,6 +301,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, load_unload_status);
 	tcase_add_test(tc, release_revokes);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, perm_grant_revoke);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -46,6 +46,10 @@ static void usage(FILE *out)
 		"  list [--json]        the areas you may act on (root: all), from /proc/swing\n"
 		"  info TOKEN [--json]  one area in full\n"
 		"  release TOKEN        revoke another process's area (root)\n"
+		"  perm TOKEN [--uid UID] [--gid GID] [--mode MODE]\n"
+		"                       show or change who may hook the area\n"
+		"  grant TOKEN PID      let process PID hook the area\n"
+		"  revoke TOKEN PID     take that back\n"
 		"  dump TOKEN [--offset N] [--length N]\n"
 		"                       hook the area (read-only use), hexdump it, release\n");
 }
@@ -55,7 +59,7 @@ static void usage(FILE *out)
 /* One line of /proc/swing (module/proc.c). */
 struct area_row {
 	int token, pid, src;
-	unsigned int uid, hooks;
+	unsigned int uid, hooks, gid, mode, cuid, cgid;
 	int enabled;
 	unsigned long long size;
 	unsigned long resident, shared;
@@ -79,9 +83,13 @@ static int read_areas(struct area_row **rows)
 	while (fgets(line, sizeof(line), f)) {
 		struct area_row r;
 
-		if (sscanf(line, "%d %d %u %llu %lu %lu %u %d %d %lld", &r.token,
-			   &r.pid, &r.uid, &r.size, &r.resident, &r.shared,
-			   &r.hooks, &r.enabled, &r.src, &r.ctime) != 10)
+		/* gid, mode, cuid and cgid since 1.2.0 */
+		r.gid = r.cuid = r.cgid = -1;
+		r.mode = 0600;
+		if (sscanf(line, "%d %d %u %llu %lu %lu %u %d %d %lld %u %o %u %u",
+			   &r.token, &r.pid, &r.uid, &r.size, &r.resident,
+			   &r.shared, &r.hooks, &r.enabled, &r.src, &r.ctime,
+			   &r.gid, &r.mode, &r.cuid, &r.cgid) < 10)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -118,9 +126,11 @@ static void print_json(const struct area_row *r, const char *indent)
 {
 	printf("%s{\"token\": %d, \"size\": %llu, \"owner_pid\": %d, \"uid\": %u, "
 	       "\"resident_pages\": %lu, \"shared_pages\": %lu, \"hooks\": %u, "
-	       "\"enabled\": %s, \"source_token\": %d, \"created\": %lld}",
+	       "\"enabled\": %s, \"source_token\": %d, \"created\": %lld, "
+	       "\"gid\": %u, \"mode\": \"%04o\", \"creator_uid\": %u, \"creator_gid\": %u}",
 	       indent, r->token, r->size, r->pid, r->uid, r->resident, r->shared,
-	       r->hooks, r->enabled ? "true" : "false", r->src, r->ctime);
+	       r->hooks, r->enabled ? "true" : "false", r->src, r->ctime,
+	       r->gid, r->mode, r->cuid, r->cgid);
 }
 
 static int no_table(void)
@@ -158,8 +168,8 @@ static int cmd_list(int argc, char **argv)
 		}
 		printf("%s]\n", n ? "\n" : "");
 	} else {
-		printf("%8s %8s %6s %10s %10s %10s %6s %7s %8s\n", "TOKEN",
-		       "PID", "UID", "SIZE", "RESIDENT", "SHARED", "HOOKS",
+		printf("%8s %8s %6s %5s %10s %10s %10s %6s %7s %8s\n", "TOKEN",
+		       "PID", "UID", "MODE", "SIZE", "RESIDENT", "SHARED", "HOOKS",
 		       "ENABLED", "SOURCE");
 		for (int i = 0; i < n; i++) {
 			const struct area_row *r = &rows[i];
@@ -167,8 +177,9 @@ static int cmd_list(int argc, char **argv)
 
 			if (r->src)
 				snprintf(src, sizeof(src), "%d", r->src);
-			printf("%8d %8d %6u %10s %10s %10s %6u %7s %8s\n",
-			       r->token, r->pid, r->uid, human(r->size, sz, sizeof(sz)),
+			printf("%8d %8d %6u %5.4o %10s %10s %10s %6u %7s %8s\n",
+			       r->token, r->pid, r->uid, r->mode,
+			       human(r->size, sz, sizeof(sz)),
 			       human((unsigned long long)r->resident * 4096, res, sizeof(res)),
 			       human((unsigned long long)r->shared * 4096, sh, sizeof(sh)),
 			       r->hooks, r->enabled ? "yes" : "no", src);
@@ -244,6 +255,9 @@ static int cmd_info(int argc, char **argv)
 			printf("size:           %llu bytes (%s)\n", r->size, human(r->size, sz, sizeof(sz)));
 			printf("owner pid:      %d\n", r->pid);
 			printf("owner uid:      %u\n", r->uid);
+			printf("owner gid:      %u\n", r->gid);
+			printf("mode:           %04o\n", r->mode);
+			printf("creator:        uid %u, gid %u\n", r->cuid, r->cgid);
 			printf("resident pages: %lu\n", r->resident);
 			printf("shared pages:   %lu\n", r->shared);
 			printf("hooks taken:    %u\n", r->hooks);
@@ -407,6 +421,10 @@ static int cmd_status(void)
 		       v.major, v.minor, v.patch);
 	if (read_line(SYSFS_MODULE "/parameters/max_area_size", buf, sizeof(buf)) == 0)
 		printf("max area:    %s bytes\n", buf);
+	if (read_line(SYSFS_MODULE "/parameters/max_areas_per_user", buf, sizeof(buf)) == 0)
+		printf("per user:    %s areas (0: no limit), ", buf);
+	if (read_line(SYSFS_MODULE "/parameters/max_pages_per_user", buf, sizeof(buf)) == 0)
+		printf("%s pages (0: no limit)\n", buf);
 	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
 		snprintf(path, sizeof(path), SYSFS_DEVICE "/%s", totals[i]);
 		if (read_line(path, buf, sizeof(buf)) == 0)
@@ -514,6 +532,110 @@ static int cmd_release(int argc, char **argv)
 	return 0;
 }
 
+static int parse_id(const char *s, unsigned int *v)
+{
+	unsigned long long x;
+	char *end;
+
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || x >= 0xffffffffULL)
+		return -1;
+	*v = (unsigned int)x;
+	return 0;
+}
+
+static int token_error(const char *cmd, int token)
+{
+	int err = errno;
+
+	fprintf(stderr, "swingctl %s: area %d: %s\n", cmd, token,
+		err == EPERM ? "not yours, and you lack CAP_IPC_OWNER" :
+		err == EACCES ? "you may not see it" : strerror(err));
+	return err == ENOENT ? 4 : 1;
+}
+
+static int cmd_perm(int argc, char **argv)
+{
+	static const char use[] = "usage: swingctl perm TOKEN [--uid UID] [--gid GID] [--mode MODE]\n";
+	unsigned int uid, gid, mode;
+	int token = 0, set = 0;
+	struct swing_perm p;
+	char *end;
+
+	if (argc == 1 && !strcmp(argv[0], "--help")) {
+		printf("%s", use);
+		return 0;
+	}
+	if (argc < 1 || !(token = parse_token(argv[0])) || argc % 2 == 0)
+		goto bad;
+	if (swing_getperm(token, &p))
+		return token_error("perm", token);
+	uid = p.uid;
+	gid = p.gid;
+	mode = p.mode;
+	for (int i = 1; i < argc; i += 2) {
+		const char *v = argv[i + 1];
+
+		set = 1;
+		if (!strcmp(argv[i], "--uid")) {
+			if (parse_id(v, &uid))
+				goto bad;
+		} else if (!strcmp(argv[i], "--gid")) {
+			if (parse_id(v, &gid))
+				goto bad;
+		} else if (!strcmp(argv[i], "--mode")) {
+			errno = 0;
+			mode = strtoul(v, &end, 8);
+			if (errno || *end || end == v || mode > 0777)
+				goto bad;
+		} else {
+			goto bad;
+		}
+	}
+	if (set) {
+		if (swing_setperm(token, uid, gid, mode))
+			return token_error("perm", token);
+		return 0;
+	}
+	printf("token %d: uid %u gid %u mode %04o, created by uid %u gid %u\n",
+	       token, p.uid, p.gid, p.mode, p.cuid, p.cgid);
+	return 0;
+bad:
+	fprintf(stderr, "%s", use);
+	return 2;
+}
+
+static int cmd_grant(int argc, char **argv, int revoke)
+{
+	const char *name = revoke ? "revoke" : "grant";
+	unsigned int pid;
+	int token;
+
+	if (argc == 1 && !strcmp(argv[0], "--help")) {
+		printf("usage: swingctl %s TOKEN PID\n", name);
+		return 0;
+	}
+	token = argc == 2 ? parse_token(argv[0]) : 0;
+	if (!token || parse_id(argv[1], &pid) || !pid || pid > 0x7fffffff) {
+		fprintf(stderr, "usage: swingctl %s TOKEN PID\n", name);
+		return 2;
+	}
+	if (revoke ? swing_revoke(token, pid) : swing_grant(token, pid)) {
+		if (errno == ESRCH) {
+			fprintf(stderr, "swingctl %s: no process %u\n", name, pid);
+			return 1;
+		}
+		if (revoke && errno == ENOENT && swing_getperm(token, &(struct swing_perm){ 0 }) == 0) {
+			fprintf(stderr, "swingctl revoke: process %u holds no grant on area %d\n",
+				pid, token);
+			return 1;
+		}
+		return token_error(name, token);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -552,6 +674,12 @@ int main(int argc, char **argv)
 		return cmd_dump(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "release"))
 		return cmd_release(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "perm"))
+		return cmd_perm(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "grant"))
+		return cmd_grant(argc - 2, argv + 2, 0);
+	if (!strcmp(argv[1], "revoke"))
+		return cmd_grant(argc - 2, argv + 2, 1);
 	fprintf(stderr, "swingctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
