@@ -30,9 +30,12 @@ LIST_HEAD(swing_all_areas);
 /*
  * Tokens are per IPC namespace, as SysV IPC ids are: a process sees and
  * hooks only the areas of its own namespace, and a container's first area
- * gets token 1.  A namespace gets a table with its first token and loses it
- * with its last; the table holds a reference on the namespace, so that its
- * address is not reused for another while the table lives.
+ * gets token 1.  A namespace gets a table with its first token.  The table
+ * holds a reference on the namespace, so that no other namespace can have
+ * its address while the table lives; it stays when its last token goes, so
+ * that tokens keep being allocated cyclically, until it is empty and that
+ * reference is the namespace's last (nobody can enter it any more): then
+ * the next table lookup or module unload frees it.
  */
 struct swing_ns {
 	struct ipc_namespace *ipc_ns;
@@ -43,14 +46,27 @@ struct swing_ns {
 
 static LIST_HEAD(swing_nss);
 
+static void ns_free_locked(struct swing_ns *ns)
+{
+	list_del(&ns->node);
+	idr_destroy(&ns->tokens);
+	swing_put_ipc_ns(ns->ipc_ns);
+	kfree(ns);
+}
+
+/* The table of @ipc_ns, or NULL; frees the tables of dead namespaces. */
 static struct swing_ns *ns_find_locked(struct ipc_namespace *ipc_ns)
 {
-	struct swing_ns *ns;
+	struct swing_ns *ns, *next, *found = NULL;
 
-	list_for_each_entry(ns, &swing_nss, node)
+	lockdep_assert_held(&swing_table_lock);
+	list_for_each_entry_safe(ns, next, &swing_nss, node) {
 		if (ns->ipc_ns == ipc_ns)
-			return ns;
-	return NULL;
+			found = ns;
+		else if (!ns->nr && swing_ipc_ns_unused(ns->ipc_ns))
+			ns_free_locked(ns);
+	}
+	return found;
 }
 
 /* The caller's table, made if need be, with one more token to count. */
@@ -73,12 +89,7 @@ static struct swing_ns *ns_get_locked(void)
 
 static void ns_put_locked(struct swing_ns *ns)
 {
-	if (--ns->nr)
-		return;
-	list_del(&ns->node);
-	idr_destroy(&ns->tokens);
-	swing_put_ipc_ns(ns->ipc_ns);
-	kfree(ns);
+	ns->nr--;
 }
 
 /*
@@ -126,7 +137,14 @@ int swing_fs_init(void)
 
 void swing_fs_exit(void)
 {
+	struct swing_ns *ns, *next;
+
 	kern_unmount(swing_mnt);
+	/* No area is left (each holds the module): every table is empty. */
+	mutex_lock(&swing_table_lock);
+	list_for_each_entry_safe(ns, next, &swing_nss, node)
+		ns_free_locked(ns);
+	mutex_unlock(&swing_table_lock);
 }
 
 static void area_free(struct kref *kref)

@@ -47,4 +47,14 @@ static inline void swing_put_ipc_ns(struct ipc_namespace *ns)
 #endif
 }
 
+/* Is our reference the namespace's last one?  (Counted in ns_common.) */
+static inline bool swing_ipc_ns_unused(struct ipc_namespace *ns)
+{
+#ifdef CONFIG_IPC_NS
+	return refcount_read(&ns->ns.count) == 1;
+#else
+	return false;	/* only init_ipc_ns, which never goes */
+#endif
+}
+
 #endif /* _SWING_COMPAT_H */

@@ -7,6 +7,7 @@
  * exit, touching, read/write through pipes and files, process_vm_readv and
  * writev, and O_DIRECT I/O to a block device.
  *
+ * Every two seconds or so a worker is SIGKILLed wherever it is.
  * It checks what a user program can see: no worker dies of anything but its
  * own exit or our SIGKILL (SIGSEGV and SIGBUS from touching what a random
  * call unmapped or protected are caught and counted), and when every worker
@@ -16,6 +17,7 @@
  *
  * Areas are never shared by fork: workers hand each other tokens (and,
  * for process_vm_readv, addresses) on a board of numbers in shared memory.
+ * Some workers run in IPC namespaces of their own, half of them as nobody.
  *
  * usage: swingfuzz [-t SECONDS] [-p PROCESSES] [-T THREADS] [-s SEED]
  *                  [-d BLOCKDEV]
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -679,6 +682,7 @@ static void worker(int n, uint64_t seed)
 	char path[64];
 	int i;
 
+	rng = seed;
 	setpgid(0, 0);	/* with its children, killable as one */
 	signal(SIGCHLD, SIG_IGN);
 	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO };
@@ -690,13 +694,18 @@ static void worker(int n, uint64_t seed)
 	unlink(path);
 	if (blockdev)
 		directfd = open(blockdev, O_RDWR | O_DIRECT | O_CLOEXEC);
-	/* Half the workers are unprivileged: EACCES/EPERM paths too. */
+	/*
+	 * Some root workers live in an IPC namespace of their own (token
+	 * tables made and dropped, tokens of the board meaning nothing
+	 * there); half the workers are unprivileged: EACCES/EPERM paths.
+	 */
+	if (n % 4 == 2 && (rnd() & 1) && unshare(CLONE_NEWIPC))
+		_exit(4);
 	if (n % 2 && (setgid(NOBODY) || setuid(NOBODY)))
 		_exit(3);
 	for (i = 0; i < nthreads; i++)
 		pthread_create(&tids[i], NULL, worker_thread,
 			       (void *)(uintptr_t)(seed + i + 1));
-	rng = seed;
 	for (i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
 	_exit(0);
@@ -721,7 +730,8 @@ static long stat_of(const char *name)
 int main(int argc, char **argv)
 {
 	int seconds = 60, procs = 6, opt, i, status, bad = 0;
-	long areas0, pages0, total = 0, spawned = 0;
+	long areas0, pages0, total = 0, spawned = 0, ticks = 0, kills = 0;
+	pid_t victim = 0;
 	uint64_t seed = time(NULL);
 	pid_t *pids;
 
@@ -753,7 +763,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	deadline = time(NULL) + seconds;
 
-	/* Keep procs workers alive until the deadline; respawn who exits. */
+	/*
+	 * Keep procs workers alive until the deadline; respawn who exits.
+	 * About every two seconds one is SIGKILLed, with its children,
+	 * wherever it is: that is expected, any other death is not.
+	 */
 	for (i = 0; i < procs; i++)
 		pids[i] = 0;
 	while (time(NULL) < deadline) {
@@ -765,18 +779,28 @@ int main(int argc, char **argv)
 				worker(i, seed + 1000 * spawned);
 			spawned++;
 		}
-		pid_t pid = waitpid(-1, &status, 0);
+		usleep(100000);
+		if (++ticks % 20 == 0) {
+			i = ticks / 20 % procs;
+			victim = pids[i];
+			kill(-victim, SIGKILL);
+			kills++;
+		}
+		pid_t pid;
 
-		if (pid < 0)
-			break;
-		for (i = 0; i < procs; i++)
-			if (pids[i] == pid)
-				pids[i] = 0;
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			fprintf(stderr, "swingfuzz: worker %d %s %d\n", pid,
-				WIFEXITED(status) ? "exited with" : "killed by signal",
-				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-			bad = 1;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < procs; i++)
+				if (pids[i] == pid)
+					pids[i] = 0;
+			if (pid == victim && WIFSIGNALED(status) &&
+			    WTERMSIG(status) == SIGKILL)
+				continue;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				fprintf(stderr, "swingfuzz: worker %d %s %d\n", pid,
+					WIFEXITED(status) ? "exited with" : "killed by signal",
+					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+				bad = 1;
+			}
 		}
 	}
 	/* Stragglers: a thread may sit in a long call; give it 20 s. */
@@ -805,8 +829,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < NR_OPS; i++)
 		total += board->calls[i];
-	printf("swingfuzz: %ld calls, %ld workers, %ld faults caught;", total,
-	       spawned, board->signals);
+	printf("swingfuzz: %ld calls, %ld workers (%ld SIGKILLed), %ld faults caught;",
+	       total, spawned, kills, board->signals);
 	for (i = 0; i < NR_OPS; i++)
 		printf(" %s %ld", op_names[i], board->calls[i]);
 	printf("\n");
