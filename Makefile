@@ -80,10 +80,10 @@ tools/demo/swingdemo: tools/demo/swingdemo.c $(lib_a)
 bench/swingbench: bench/swingbench.c $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
 
-tests/fuzz/swingfuzz: tests/fuzz/swingfuzz.c $(lib_a)
+tests/fuzz/swingfuzz: tests/fuzz/swingfuzz.c tests/totals.h $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
 
-tests/stress/swingstress: tests/stress/swingstress.c $(lib_a)
+tests/stress/swingstress: tests/stress/swingstress.c tests/totals.h $(lib_a)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
 
 tests/%: tests/%.c tests/helpers.c tests/helpers.h $(lib_a)

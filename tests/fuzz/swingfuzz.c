@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "swing.h"
+#include "../totals.h"
 
 #define PAGE		4096UL
 #define MAX_AREA	(4UL << 20)
@@ -711,26 +712,11 @@ static void worker(int n, uint64_t seed)
 	_exit(0);
 }
 
-static long stat_of(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/misc/swing/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	int seconds = 60, procs = 6, opt, i, status, bad = 0;
-	long areas0, pages0, total = 0, spawned = 0, ticks = 0, kills = 0;
+	struct swing_totals before;
+	long total = 0, spawned = 0, ticks = 0, kills = 0;
 	pid_t victim = 0;
 	uint64_t seed = time(NULL);
 	pid_t *pids;
@@ -754,8 +740,7 @@ int main(int argc, char **argv)
 	pids = calloc(procs, sizeof(*pids));
 	if (board == MAP_FAILED || !pids)
 		return 2;
-	areas0 = stat_of("areas");
-	pages0 = stat_of("pages");
+	before = swing_totals();
 	setenv("SWING_QUIET", "1", 1);
 	printf("swingfuzz: %d s, %d processes x %d threads, seed %llu%s%s\n",
 	       seconds, procs, nthreads, (unsigned long long)seed,
@@ -836,17 +821,8 @@ int main(int argc, char **argv)
 	printf("\n");
 
 	/* Every area and page comes back once every process is gone. */
-	for (i = 0; i < 100 && (stat_of("areas") != areas0 ||
-				stat_of("pages") != pages0); i++)
-		usleep(100000);
-	if (stat_of("areas") != areas0 || stat_of("pages") != pages0) {
-		fprintf(stderr, "swingfuzz: leak: %ld areas, %ld pages (before: %ld, %ld)\n",
-			stat_of("areas"), stat_of("pages"), areas0, pages0);
-		fflush(stderr);
-		if (system("cat /proc/swing; ps -eo pid,ppid,pgid,stat,wchan:20,comm | grep swingfuzz"))
-			bad = 1;
+	if (swing_totals_back("swingfuzz", before))
 		bad = 1;
-	}
 	printf("swingfuzz: %s\n", bad ? "FAILED" : "passed");
 	return bad;
 }

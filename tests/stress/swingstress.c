@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "swing.h"
+#include "../totals.h"
 
 #define PAGE		4096UL
 #define WORDS		(PAGE / sizeof(uint64_t))
@@ -433,27 +434,12 @@ static int run_exit(struct result *sum)
 	return bad;
 }
 
-static long stat_of(const char *name)
-{
-	char path[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/misc/swing/%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	struct result rw = { 0 }, st = { 0 }, rel = { 0 }, ex = { 0 };
-	int seconds = 40, readers = 6, opt, bad = 0, i;
-	long areas0, pages0, rounds = 0;
+	int seconds = 40, readers = 6, opt, bad = 0;
+	struct swing_totals before;
+	long rounds = 0;
 	time_t start;
 
 	while ((opt = getopt(argc, argv, "t:r:")) != -1) {
@@ -467,8 +453,7 @@ int main(int argc, char **argv)
 	}
 	if (seconds < 4 || readers < 1 || readers > 64)
 		return 2;
-	areas0 = stat_of("areas");
-	pages0 = stat_of("pages");
+	before = swing_totals();
 	rng ^= time(NULL);
 
 	/* Half the time to rewrite, the rest shared by the other three. */
@@ -491,14 +476,9 @@ int main(int argc, char **argv)
 	if (rw.torn || rw.changed || rw.leaked || st.changed || !rw.verified ||
 	    !st.verified)
 		bad |= 16;
-	for (i = 0; i < 100 && (stat_of("areas") != areas0 ||
-				stat_of("pages") != pages0); i++)
-		usleep(100000);
-	if (stat_of("areas") != areas0 || stat_of("pages") != pages0) {
-		fprintf(stderr, "swingstress: leak: %ld areas, %ld pages (before: %ld, %ld)\n",
-			stat_of("areas"), stat_of("pages"), areas0, pages0);
+	/* Every area and page comes back once every process is gone. */
+	if (swing_totals_back("swingstress", before))
 		bad |= 32;
-	}
 	printf("swingstress: %s in %ld s\n", bad ? "FAILED" : "passed",
 	       (long)(time(NULL) - start));
 	if (bad)
