@@ -125,13 +125,18 @@ void swing_perm_destroy(struct swing_area *area)
 		put_pid(area->grants[i]);
 }
 
-/* The owner or creator by euid, the owning process, or a capable caller. */
-static bool may_change(const struct swing_area *area)
+static bool owner_or_creator(const struct swing_area *area)
 {
 	kuid_t euid = current_euid();
 
 	return swing_area_owned(area) || uid_eq(euid, area->uid) ||
-	       uid_eq(euid, area->cuid) || swing_capable();
+	       uid_eq(euid, area->cuid);
+}
+
+/* The owner or creator by euid, the owning process, or a capable caller. */
+static bool may_change(const struct swing_area *area)
+{
+	return owner_or_creator(area) || swing_capable();
 }
 
 static bool granted(const struct swing_area *area)
@@ -168,10 +173,16 @@ int swing_perm_hook(struct swing_area *area)
 	return ok || swing_capable() ? 0 : -EACCES;
 }
 
-/* For /proc/swing: what the reader may hook or change.  Table locked. */
+/*
+ * For /proc/swing: what the reader may hook or change.  Table locked.
+ * Not audited: listing is no attempt to use the capability, and an LSM
+ * would otherwise log a denial per area for every unprivileged reader.
+ */
 bool swing_perm_visible(const struct swing_area *area)
 {
-	return may_read(area) || granted(area) || may_change(area);
+	return may_read(area) || granted(area) || owner_or_creator(area) ||
+	       ns_capable_noaudit(current->nsproxy->ipc_ns->user_ns,
+				  CAP_IPC_OWNER);
 }
 
 int swing_perm_get(struct swing_area *area, struct swing_perm *perm)
