@@ -714,12 +714,28 @@ static void worker(int n, uint64_t seed)
 	_exit(0);
 }
 
+/* A counter of /proc/vmstat: the OOM killer's kills, to tell them apart. */
+static long vmstat(const char *name)
+{
+	char key[64];
+	long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	int seconds = 60, procs = 6, opt, i, status, bad = 0;
 	struct swing_totals before;
-	long total = 0, spawned = 0, ticks = 0, kills = 0;
-	pid_t victim = 0, *groups;
+	long oom0, total = 0, spawned = 0, ticks = 0, kills = 0;
+	pid_t *groups;
+	char *doomed;
 	uint64_t seed = time(NULL);
 	pid_t *pids;
 
@@ -741,9 +757,11 @@ int main(int argc, char **argv)
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pids = calloc(procs, sizeof(*pids));
 	groups = calloc(MAX_GROUPS, sizeof(*groups));
-	if (board == MAP_FAILED || !pids || !groups)
+	doomed = calloc(procs, 1);
+	if (board == MAP_FAILED || !pids || !groups || !doomed)
 		return 2;
 	before = swing_totals();
+	oom0 = vmstat("oom_kill");
 	setenv("SWING_QUIET", "1", 1);
 	printf("swingfuzz: %d s, %d processes x %d threads, seed %llu%s%s\n",
 	       seconds, procs, nthreads, (unsigned long long)seed,
@@ -772,17 +790,25 @@ int main(int argc, char **argv)
 		usleep(100000);
 		if (++ticks % 20 == 0) {
 			i = ticks / 20 % procs;
-			victim = pids[i];
-			kill(-victim, SIGKILL);
-			kills++;
+			if (pids[i] && !doomed[i]) {
+				kill(-pids[i], SIGKILL);
+				doomed[i] = 1;	/* its exit may take a while */
+				kills++;
+			}
 		}
 		pid_t pid;
 
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			for (i = 0; i < procs; i++)
-				if (pids[i] == pid)
-					pids[i] = 0;
-			if (pid == victim && WIFSIGNALED(status) &&
+			int expected = 0;
+
+			for (i = 0; i < procs; i++) {
+				if (pids[i] != pid)
+					continue;
+				expected = doomed[i];
+				pids[i] = 0;
+				doomed[i] = 0;
+			}
+			if (expected && WIFSIGNALED(status) &&
 			    WTERMSIG(status) == SIGKILL)
 				continue;
 			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -799,10 +825,19 @@ int main(int argc, char **argv)
 
 		if (pid < 0)
 			break;
-		if (pid > 0 && (!WIFEXITED(status) || WEXITSTATUS(status))) {
-			fprintf(stderr, "swingfuzz: worker %d ended with status %#x\n",
-				pid, status);
-			bad = 1;
+		if (pid > 0) {
+			int expected = 0;
+
+			for (int j = 0; j < procs; j++)
+				if (pids[j] == pid)
+					expected = doomed[j];
+			if (!(expected && WIFSIGNALED(status) &&
+			      WTERMSIG(status) == SIGKILL) &&
+			    (!WIFEXITED(status) || WEXITSTATUS(status))) {
+				fprintf(stderr, "swingfuzz: worker %d ended with status %#x\n",
+					pid, status);
+				bad = 1;
+			}
 		}
 		if (pid == 0)
 			usleep(100000);
@@ -827,8 +862,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < NR_OPS; i++)
 		total += board->calls[i];
-	printf("swingfuzz: %ld calls, %ld workers (%ld SIGKILLed), %ld faults caught;",
-	       total, spawned, kills, board->signals);
+	printf("swingfuzz: %ld calls, %ld workers (%ld SIGKILLed), %ld faults caught, %ld OOM kills;",
+	       total, spawned, kills, board->signals, vmstat("oom_kill") - oom0);
 	for (i = 0; i < NR_OPS; i++)
 		printf(" %s %ld", op_names[i], board->calls[i]);
 	printf("\n");
