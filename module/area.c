@@ -35,7 +35,7 @@ LIST_HEAD(swing_all_areas);
  * its address while the table lives; it stays when its last token goes, so
  * that tokens keep being allocated cyclically, until it is empty and that
  * reference is the namespace's last (nobody can enter it any more): then
- * the next table lookup or module unload frees it.
+ * the next table made, or module unload, frees it.  Lookups only look.
  */
 struct swing_ns {
 	struct ipc_namespace *ipc_ns;
@@ -54,9 +54,25 @@ static void ns_free_locked(struct swing_ns *ns)
 	kfree(ns);
 }
 
-/* The table of @ipc_ns, or NULL; frees the tables of dead namespaces. */
+/* The table of @ipc_ns, or NULL. */
 static struct swing_ns *ns_find_locked(struct ipc_namespace *ipc_ns)
 {
+	struct swing_ns *ns;
+
+	lockdep_assert_held(&swing_table_lock);
+	list_for_each_entry(ns, &swing_nss, node)
+		if (ns->ipc_ns == ipc_ns)
+			return ns;
+	return NULL;
+}
+
+/*
+ * The caller's table, made if need be, with one more token to count; on
+ * the way, the tables of namespaces nobody can enter any more go.
+ */
+static struct swing_ns *ns_get_locked(void)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
 	struct swing_ns *ns, *next, *found = NULL;
 
 	lockdep_assert_held(&swing_table_lock);
@@ -66,15 +82,7 @@ static struct swing_ns *ns_find_locked(struct ipc_namespace *ipc_ns)
 		else if (!ns->nr && swing_ipc_ns_unused(ns->ipc_ns))
 			ns_free_locked(ns);
 	}
-	return found;
-}
-
-/* The caller's table, made if need be, with one more token to count. */
-static struct swing_ns *ns_get_locked(void)
-{
-	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
-	struct swing_ns *ns = ns_find_locked(ipc_ns);
-
+	ns = found;
 	if (!ns) {
 		ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
 		if (!ns)
@@ -168,7 +176,6 @@ void swing_area_put(struct swing_area *area)
 struct swing_area *swing_area_get(int token)
 {
 	struct swing_area *area;
-
 	struct swing_ns *ns;
 
 	if (token <= 0)
@@ -191,7 +198,6 @@ struct swing_area *swing_area_next_locked(struct ipc_namespace *ipc_ns,
 {
 	struct swing_ns *ns = ns_find_locked(ipc_ns);
 
-	lockdep_assert_held(&swing_table_lock);
 	/* idr_get_next() skips reservations: their entries are NULL. */
 	return ns ? idr_get_next(&ns->tokens, token) : NULL;
 }

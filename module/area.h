@@ -36,8 +36,9 @@ struct swing_session {
  * release; vmas hold the file, so a vma never outlives the area or its tree.
  *
  * Locking: swing_table_lock (a mutex) protects the token tables, @session,
- * @session_node, @file, @ns, @all_node and the permissions.  @lock protects @tree, @enabled and @released;
- * take it after the owner's mmap lock and before any page lock.
+ * @session_node, @file, @ns, @all_node and the permissions.  @lock
+ * protects @tree, @enabled and @released; take it after the owner's mmap
+ * lock and before any page lock.
  */
 struct swing_area {
 	struct kref kref;

@@ -7,7 +7,6 @@
  * Locking: swing_table_lock is held from ->start to ->stop, so the areas
  * listed stay published; each area's tree is counted under its rwsem.
  */
-#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/ipc_namespace.h>
