@@ -198,15 +198,35 @@ static int parse_size(const char *s, unsigned long long *v)
 	return errno || *end || *s == '-' ? -1 : 0;
 }
 
-/* A token, in decimal as /proc/swing shows it: 1..INT_MAX, else 0. */
-static int parse_token(const char *s)
+static int parse_id(const char *s, unsigned int *v)
 {
-	unsigned long long v;
+	unsigned long long x;
 	char *end;
 
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	return errno || *end || end == s || *s == '-' || v > 0x7fffffff ? 0 : (int)v;
+	x = strtoull(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || x >= 0xffffffffULL)
+		return -1;
+	*v = (unsigned int)x;
+	return 0;
+}
+
+/* A token, in decimal as /proc/swing shows it: 1..INT_MAX, else 0. */
+static int parse_token(const char *s)
+{
+	unsigned int v;
+
+	return parse_id(s, &v) || v > 0x7fffffff ? 0 : (int)v;
+}
+
+static int token_error(const char *cmd, int token)
+{
+	int err = errno;
+
+	fprintf(stderr, "swingctl %s: area %d: %s\n", cmd, token,
+		err == EPERM ? "not yours, and you lack CAP_IPC_OWNER" :
+		err == EACCES ? "you may not see it" : strerror(err));
+	return err == ENOENT ? 4 : 1;
 }
 
 static int cmd_info(int argc, char **argv)
@@ -521,38 +541,9 @@ static int cmd_release(int argc, char **argv)
 		fprintf(stderr, "usage: swingctl release TOKEN\n");
 		return 2;
 	}
-	if (releasearea(token)) {
-		int err = errno;
-
-		fprintf(stderr, "swingctl release: area %d: %s\n", token,
-			err == EPERM ? "not yours, and you lack CAP_IPC_OWNER" :
-			strerror(err));
-		return err == ENOENT ? 4 : 1;
-	}
+	if (releasearea(token))
+		return token_error("release", token);
 	return 0;
-}
-
-static int parse_id(const char *s, unsigned int *v)
-{
-	unsigned long long x;
-	char *end;
-
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' || x >= 0xffffffffULL)
-		return -1;
-	*v = (unsigned int)x;
-	return 0;
-}
-
-static int token_error(const char *cmd, int token)
-{
-	int err = errno;
-
-	fprintf(stderr, "swingctl %s: area %d: %s\n", cmd, token,
-		err == EPERM ? "not yours, and you lack CAP_IPC_OWNER" :
-		err == EACCES ? "you may not see it" : strerror(err));
-	return err == ENOENT ? 4 : 1;
 }
 
 static int cmd_perm(int argc, char **argv)
