@@ -325,9 +325,14 @@ static void op_ioctl(void)
 		 * An area made through this descriptor goes when it closes.
 		 * A release of one of ours unmaps it here: forget it, or a
 		 * later munmap of its range could hit whatever took its place.
+		 * Other commands run concurrently, as they would in a program.
 		 */
+		if (cmd != SWING_IOC_RELEASE) {
+			ioctl(fd, cmd, pick_arg(&u));
+			continue;
+		}
 		pthread_rwlock_wrlock(&map_lock);
-		if (!ioctl(fd, cmd, pick_arg(&u)) && cmd == SWING_IOC_RELEASE)
+		if (!ioctl(fd, cmd, pick_arg(&u)))
 			forget_token(u.t.token);
 		pthread_rwlock_unlock(&map_lock);
 	}
