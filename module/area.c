@@ -155,10 +155,21 @@ void swing_fs_exit(void)
 	mutex_unlock(&swing_table_lock);
 }
 
+/*
+ * The last reference: no token, no file, no mapping is left.  Only now is
+ * the creator's limit uncharged, however the area was released (closing
+ * /dev/swing leaves mappings that keep the tree alive).  Never called with
+ * swing_table_lock held.
+ */
 static void area_free(struct kref *kref)
 {
 	struct swing_area *area = container_of(kref, struct swing_area, kref);
 
+	if (area->charged) {
+		mutex_lock(&swing_table_lock);
+		swing_user_uncharge(area);
+		mutex_unlock(&swing_table_lock);
+	}
 	swing_tree_destroy(&area->tree);
 	swing_perm_destroy(area);
 	kvfree(area->dirty);
@@ -284,10 +295,11 @@ static int area_install(struct swing_area *area, struct swing_session *session,
 	ret = swing_user_charge(area);
 	if (ret)
 		goto err_ns;
+	area->charged = true;	/* until area_free() */
 	token = idr_alloc_cyclic(&ns->tokens, NULL, 1, 0, GFP_KERNEL);
 	if (token < 0) {
 		ret = token == -ENOSPC ? -ENFILE : token;
-		goto err_charge;
+		goto err_ns;
 	}
 	area->ns = ns;
 	mutex_unlock(&swing_table_lock);
@@ -325,8 +337,6 @@ err_token:
 	mutex_lock(&swing_table_lock);
 	idr_remove(&ns->tokens, token);
 	area->ns = NULL;
-err_charge:
-	swing_user_uncharge(area);
 err_ns:
 	ns_put_locked(ns);
 	mutex_unlock(&swing_table_lock);
@@ -377,11 +387,24 @@ static void area_unlock_faults(struct swing_area *area, bool live)
 }
 
 /*
+ * May @page, which the area holds alone and no PTE maps any more, still
+ * change?  Only through a reference from outside the tree (whose own is
+ * the one expected): a DMA pin, or a plain FOLL_GET reference that cannot
+ * be told from a pin (block O_DIRECT before 6.5, NFS and FUSE direct I/O,
+ * the owner's vmsplice()).  folio_maybe_dma_pinned() alone misses those.
+ */
+static bool page_referenced_outside(struct page *page)
+{
+	return page_count(page) > 1;
+}
+
+/*
  * Remove the PTEs of the pages marked dirty, so that the next write to one
- * faults, and forget the mark unless the page is DMA-pinned: a device may
- * write a pinned page whatever its PTEs say, so it stays marked and every
- * snapshot gets a copy of it (fork's rule, copy_present_pte()).  The cost is
- * that of the pages written since the last call, not of the area.
+ * faults, and forget the mark unless the page is referenced from outside:
+ * a device may write such a page whatever its PTEs say, so it stays marked
+ * and every snapshot gets a copy of it (fork's rule for pinned pages,
+ * copy_present_pte()).  The cost is that of the pages written since the
+ * last call, not of the area.
  * Caller: area_lock_faults() and @area->lock held for writing.  Faults, the
  * only setters of dirty bits, are kept out: plain bit operations suffice.
  */
@@ -397,7 +420,7 @@ static void area_write_protect(struct swing_area *area)
 	while (start < area->npages) {
 		end = find_next_zero_bit(area->dirty, area->npages, start);
 		unmap_mapping_pages(area->mapping, start, end - start, false);
-		/* PTEs gone before pins are read: GUP-fast pins, then rechecks. */
+		/* PTEs gone before references are read: GUP-fast takes one, then rechecks. */
 		smp_mb();
 		kept = 0;
 		for (i = start; i < end; i = lim) {
@@ -406,7 +429,7 @@ static void area_write_protect(struct swing_area *area)
 				       SWING_TREE_LEAF_PAGES);
 			for (; leaf && i < lim; i++) {
 				page = leaf[i % SWING_TREE_LEAF_PAGES];
-				if (page && swing_page_maybe_dma_pinned(page)) {
+				if (page && page_referenced_outside(page)) {
 					kept++;
 					continue;
 				}
@@ -414,13 +437,18 @@ static void area_write_protect(struct swing_area *area)
 			}
 			if (!leaf)
 				bitmap_clear(area->dirty, i, lim - i);
+			cond_resched();
 		}
 		atomic_long_sub(end - start - kept, &area->nr_dirty);
 		start = find_next_bit(area->dirty, area->npages, end);
 	}
 }
 
-/* @dst, a fresh snapshot of @src, gets its own copy of each pinned page. */
+/*
+ * @dst, a fresh snapshot of @src, gets its own copy of each page that is
+ * referenced from outside (still marked dirty); @src keeps the page, which
+ * no other tree ever held, as exclusive: its owner's I/O goes on into it.
+ */
 static int area_copy_pinned(struct swing_area *dst, struct swing_area *src)
 {
 	struct page *page, *old;
@@ -429,13 +457,15 @@ static int area_copy_pinned(struct swing_area *dst, struct swing_area *src)
 	if (!atomic_long_read(&src->nr_dirty))
 		return 0;
 	for_each_set_bit(idx, src->dirty, src->npages) {
-		page = swing_tree_make_private(&dst->tree, idx, &old);
-		if (!page)
-			return -ENOMEM;
+		page = swing_tree_make_private(&dst->tree, idx, NULL, &old);
+		if (IS_ERR(page))
+			return PTR_ERR(page) == -EHWPOISON ? -EIO : PTR_ERR(page);
 		if (old) {	/* @dst is not mapped yet: no PTE to remove */
 			unlock_page(old);
 			put_page(old);
 		}
+		swing_tree_keep_exclusive(&src->tree, idx);
+		cond_resched();
 	}
 	return 0;
 }
@@ -559,7 +589,6 @@ int swing_area_release(struct swing_area *area, bool unmap)
 	idr_remove(&area->ns->tokens, area->token);
 	ns_put_locked(area->ns);
 	area->ns = NULL;
-	swing_user_uncharge(area);
 	list_del_init(&area->session_node);
 	list_del_init(&area->all_node);
 	area->session = NULL;

@@ -36,7 +36,8 @@ struct swing_session {
  * release; vmas hold the file, so a vma never outlives the area or its tree.
  *
  * Locking: swing_table_lock (a mutex) protects the token tables, @session,
- * @session_node, @file, @ns, @all_node and the permissions.  @lock
+ * @session_node, @file, @ns, @all_node, the permissions and the per-user
+ * charge (@charged is set once, before the area is published).  @lock
  * protects @tree, @enabled and @released; take it after the owner's mmap
  * lock and before any page lock.
  */
@@ -51,6 +52,7 @@ struct swing_area {
 	kgid_t cgid;			/* creator's egid; immutable */
 	time64_t ctime;			/* creation, wall clock; immutable */
 	atomic_t nr_hooks;		/* snapshots taken of it */
+	bool charged;			/* to cuid's limits, until freed */
 
 	struct rw_semaphore lock;
 	struct swing_tree tree;
@@ -133,7 +135,6 @@ void swing_user_uncharge(struct swing_area *area);
 void swing_users_exit(void);
 
 /* proc.c */
-unsigned long swing_shared_pages(void);
 int swing_proc_init(void);
 void swing_proc_exit(void);
 

@@ -5,9 +5,11 @@
  * An area is mapped MAP_SHARED from its own pseudo file, in its owner's mm
  * only.  PTEs map our pages read-only first (the vma wants write
  * notification because .page_mkwrite exists); a write reaches .page_mkwrite,
- * which lets it through when the page is private to the area, and otherwise
- * replaces the page with a private copy, removes the stale PTE and has the
- * access fault again onto the copy.
+ * which lets it through when the page is private to the area and nobody
+ * outside can be holding it (swing_tree_reuse(), the kernel's rule for
+ * anonymous memory since CVE-2020-29374), and otherwise replaces the page
+ * with a private copy, removes the stale PTE and has the access fault
+ * again onto the copy.
  *
  * A read fault maps a window of the area's pages around the address at
  * once (vm_insert_pages(), read-only like any first mapping), so reading a
@@ -47,17 +49,20 @@ static bool vma_is_owners(const struct vm_area_struct *vma)
 }
 
 /*
- * Make @idx private.  PTEs at @idx are dropped when they may map a page that
- * is no longer the area's: the one just replaced, or @mapped (the page the
- * faulting PTE maps, if any) when the private page is another one.
+ * Make @idx private and writable in place.  PTEs at @idx are dropped when
+ * they may map a page that is no longer the area's: the one just replaced,
+ * or @mapped (the page the faulting PTE maps, if any, which the fault holds
+ * a reference to) when the private page is another one.
  */
 static struct page *make_private(struct swing_area *area, pgoff_t idx,
 				 struct page *mapped)
 {
 	struct page *page, *old;
 
-	page = swing_tree_make_private(&area->tree, idx, &old);
-	if (old || (page && mapped && page != mapped))
+	page = swing_tree_make_private(&area->tree, idx, mapped, &old);
+	if (IS_ERR(page))
+		return page;
+	if (old || (mapped && page != mapped))
 		unmap_mapping_pages(area->mapping, idx, 1, false);
 	if (old) {
 		unlock_page(old);
@@ -147,7 +152,20 @@ static void map_window(struct swing_area *area, struct vm_fault *vmf)
 	map_range(area, vmf->vma, vmf->pgoff + 1, end);
 }
 
+/* A page swing_tree_make_private() could not give. */
+static vm_fault_t fault_error(struct page *page)
+{
+	return PTR_ERR(page) == -EHWPOISON ? VM_FAULT_HWPOISON : VM_FAULT_OOM;
+}
+
 /*
+ * The fault handlers.  Hook and enable exclude every fault of an area by
+ * holding its owner's mmap lock for writing (area.c), which holds only
+ * because these run under the mmap lock: from 6.7 the per-VMA-lock fault
+ * path refuses ->fault under the VMA lock when the vma has no ->map_pages
+ * (vmf_can_call_fault()) and retries under the mmap lock.  Never add a
+ * ->map_pages without another exclusion for hooks.
+ *
  * Return the area's page at the faulting offset, referenced and locked: a
  * writer that replaces it locks it before unmapping, so it waits until the
  * core has installed (or given up) the PTE we are about to map.  A write
@@ -178,9 +196,9 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 
 	down_write(&area->lock);
 	page = make_private(area, idx, NULL);
-	if (!page) {
+	if (IS_ERR(page)) {
 		up_write(&area->lock);
-		return VM_FAULT_OOM;
+		return fault_error(page);
 	}
 	if (vmf->flags & FAULT_FLAG_WRITE) {
 		if (swing_area_alloc_dirty(area)) {
@@ -203,10 +221,14 @@ out:
 }
 
 /*
- * A write to a page mapped read-only.  Private: return it locked, and the
- * core makes the PTE writable before unlocking it.  Shared (or replaced
- * since the PTE was made): copy it if needed, drop the PTE, and let the
- * access retry into .fault.  Never VM_FAULT_RETRY: the mmap lock stays held.
+ * A write to a page mapped read-only.  Private and reusable: return it
+ * locked, and the core makes the PTE writable before unlocking it: the
+ * reuse decision, taken under the page lock, and the writable PTE are one
+ * step for anyone who locks the page (as in do_wp_page()).  Shared, held
+ * from outside, or replaced since the PTE was made: copy it if needed, drop
+ * the PTE, and let the access retry into .fault.  Never VM_FAULT_RETRY: the
+ * mmap lock stays held.  The fault holds a reference to @page of its own
+ * (wp_page_shared()).
  */
 static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 {
@@ -221,18 +243,22 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 
 	down_read(&area->lock);
 	if (area->dirty && swing_tree_page_private(&area->tree, idx, page)) {
-		swing_area_mark_dirty(area, idx);
 		lock_page(page);
-		up_read(&area->lock);
-		return VM_FAULT_LOCKED;
+		if (swing_tree_reuse(&area->tree, page, 1)) {
+			swing_area_mark_dirty(area, idx);
+			up_read(&area->lock);
+			return VM_FAULT_LOCKED;
+		}
+		unlock_page(page);
 	}
 	up_read(&area->lock);
 
 	down_write(&area->lock);
-	cur = swing_area_alloc_dirty(area) ? NULL : make_private(area, idx, page);
-	if (!cur) {
+	cur = swing_area_alloc_dirty(area) ? ERR_PTR(-ENOMEM) :
+					    make_private(area, idx, page);
+	if (IS_ERR(cur)) {
 		up_write(&area->lock);
-		return VM_FAULT_OOM;
+		return fault_error(cur);
 	}
 	if (cur == page) {	/* made private by a racing fault */
 		swing_area_mark_dirty(area, idx);

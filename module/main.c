@@ -66,7 +66,11 @@ SWING_STAT_ATTR(faults, swing_nr_faults);
 static ssize_t shared_pages_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n", swing_shared_pages());
+	/* Kept as trees change: the same cost however many pages exist. */
+	long exclusive = atomic_long_read(&swing_nr_exclusive);
+
+	return sysfs_emit(buf, "%ld\n",
+			  max(atomic_long_read(&swing_nr_resident) - exclusive, 0L));
 }
 static DEVICE_ATTR_RO(shared_pages);
 

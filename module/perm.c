@@ -13,7 +13,9 @@
  *
  * Each user (the creator's euid) may hold max_areas_per_user areas spanning
  * max_pages_per_user pages, counted by size whether their pages are shared
- * or not, from the moment an area gets its token until it is released.
+ * or not, from the moment an area gets its token until it is freed: a
+ * released area that is still mapped (its /dev/swing closed, or revoked)
+ * keeps its tree, so it keeps its charge until area_free().
  *
  * Locking: the permissions of an area and the user table are under
  * swing_table_lock.

@@ -5,7 +5,9 @@
  * (perm.c), and only those.
  *
  * Locking: swing_table_lock is held from ->start to ->stop, so the areas
- * listed stay published; each area's tree is counted under its rwsem.
+ * listed stay published.  A line costs the same whatever the area's size:
+ * its counts are kept as the tree changes (tree.h), never walked, so no
+ * reader holds the table (and every ioctl and exit behind it) for long.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -52,8 +54,6 @@ static void swing_seq_stop(struct seq_file *m, void *v)
 static int swing_seq_show(struct seq_file *m, void *v)
 {
 	struct swing_area *area = v;
-	unsigned long resident, shared;
-	bool enabled;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(m, "     token        pid        uid             size   resident     shared  hooks enabled     source      ctime        gid  perms       cuid       cgid\n");
@@ -61,15 +61,13 @@ static int swing_seq_show(struct seq_file *m, void *v)
 	}
 	if (!swing_perm_visible(area))
 		return 0;
-	down_read(&area->lock);
-	swing_tree_count(&area->tree, &resident, &shared);
-	enabled = area->enabled;
-	up_read(&area->lock);
 	seq_printf(m, "%10d %10d %10u %16llu %10lu %10lu %6d %7d %10d %10lld %10u %6o %10u %10u\n",
 		   area->token, pid_vnr(area->owner),
 		   from_kuid_munged(current_user_ns(), area->uid),
-		   (unsigned long long)area->npages << PAGE_SHIFT, resident,
-		   shared, atomic_read(&area->nr_hooks), enabled,
+		   (unsigned long long)area->npages << PAGE_SHIFT,
+		   atomic_long_read(&area->tree.resident),
+		   swing_tree_shared(&area->tree),
+		   atomic_read(&area->nr_hooks), READ_ONCE(area->enabled),
 		   area->src_token, (long long)area->ctime,
 		   from_kgid_munged(current_user_ns(), area->gid), area->mode,
 		   from_kuid_munged(current_user_ns(), area->cuid),
@@ -83,27 +81,6 @@ static const struct seq_operations swing_seq_ops = {
 	.stop = swing_seq_stop,
 	.show = swing_seq_show,
 };
-
-/*
- * Sum over all areas of the pages each shares with another area: a page
- * held by n areas counts n times.  O(pages of all areas), for sysfs.
- */
-unsigned long swing_shared_pages(void)
-{
-	unsigned long resident, shared, sum = 0;
-	struct swing_area *area;
-
-	mutex_lock(&swing_table_lock);
-	list_for_each_entry(area, &swing_all_areas, all_node) {
-		down_read(&area->lock);
-		swing_tree_count(&area->tree, &resident, &shared);
-		up_read(&area->lock);
-		sum += shared;
-		cond_resched();
-	}
-	mutex_unlock(&swing_table_lock);
-	return sum;
-}
 
 int swing_proc_init(void)
 {

@@ -7,8 +7,10 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "tree.h"
 
 #define SWING_TREE_SHIFT	9
@@ -24,6 +26,17 @@ struct swing_node {
 atomic_long_t swing_nr_pages = ATOMIC_LONG_INIT(0);
 atomic_long_t swing_nr_nodes = ATOMIC_LONG_INIT(0);
 atomic_long_t swing_nr_cow_copies = ATOMIC_LONG_INIT(0);
+atomic_long_t swing_nr_resident = ATOMIC_LONG_INIT(0);
+atomic_long_t swing_nr_exclusive = ATOMIC_LONG_INIT(0);
+
+/*
+ * Bumped by every sharing of a tree; 64 bits never wrap.  A tree's
+ * share_seq and the stamps of the pages it makes are both read under the
+ * owning area's lock, so a page made after a sharing has a stamp at least
+ * that sharing's sequence.
+ */
+static atomic64_t swing_share_seq = ATOMIC64_INIT(0);
+static_assert(sizeof(pgoff_t) >= sizeof(u64));
 
 static struct kmem_cache *swing_node_cache;
 
@@ -36,6 +49,20 @@ static atomic_long_t *page_leaves(const struct page *page)
 static unsigned int slot_of(pgoff_t idx, unsigned int level)
 {
 	return (idx >> ((level - 1) * SWING_TREE_SHIFT)) & SWING_TREE_MASK;
+}
+
+/* The share sequence a page was made (or last found exclusive) at. */
+static u64 page_stamp(const struct page *page)
+{
+	return page->index;
+}
+
+/* @page, in @t alone, is exclusive to it from now on. */
+static void page_make_exclusive(struct swing_tree *t, struct page *page)
+{
+	page->index = t->share_seq;
+	atomic_long_inc(&t->exclusive);
+	atomic_long_inc(&swing_nr_exclusive);
 }
 
 /* A page for one leaf; zeroed for a hole, not for a copy it will receive. */
@@ -87,6 +114,8 @@ static void node_put(struct swing_node *node, unsigned int level)
 		else
 			page_unshare(node->slot[i]);
 	}
+	/* Freeing a 64 GiB tree puts 16M pages: let others run meanwhile. */
+	cond_resched();
 	kmem_cache_free(swing_node_cache, node);
 	atomic_long_dec(&swing_nr_nodes);
 }
@@ -129,6 +158,7 @@ static bool node_private(const struct swing_node *node)
 	return ret;
 }
 
+/* @t is zeroed (a new area's); it holds no page yet. */
 int swing_tree_init(struct swing_tree *t, pgoff_t npages)
 {
 	unsigned int height = 1;
@@ -144,11 +174,25 @@ int swing_tree_init(struct swing_tree *t, pgoff_t npages)
 	return 0;
 }
 
-/* The O(1) snapshot: @dst shares @src's whole tree. */
-void swing_tree_share(struct swing_tree *dst, const struct swing_tree *src)
+/*
+ * The O(1) snapshot: @dst (zeroed) shares @src's whole tree, and no page of
+ * either is exclusive any more: one sequence number marks them all.
+ */
+void swing_tree_share(struct swing_tree *dst, struct swing_tree *src)
 {
+	long resident = atomic_long_read(&src->resident);
+	u64 seq = atomic64_inc_return(&swing_share_seq);
+
 	refcount_inc(&src->root->ref);
-	*dst = *src;
+	dst->root = src->root;
+	dst->height = src->height;
+	dst->npages = src->npages;
+	dst->share_seq = seq;
+	src->share_seq = seq;
+	atomic_long_set(&dst->resident, resident);
+	atomic_long_add(resident, &swing_nr_resident);
+	atomic_long_sub(atomic_long_xchg(&src->exclusive, 0),
+			&swing_nr_exclusive);
 }
 
 void swing_tree_destroy(struct swing_tree *t)
@@ -156,6 +200,9 @@ void swing_tree_destroy(struct swing_tree *t)
 	if (t->root)
 		node_put(t->root, t->height);
 	t->root = NULL;
+	atomic_long_sub(atomic_long_xchg(&t->resident, 0), &swing_nr_resident);
+	atomic_long_sub(atomic_long_xchg(&t->exclusive, 0),
+			&swing_nr_exclusive);
 }
 
 
@@ -174,41 +221,6 @@ struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx)
 			return NULL;
 	}
 	return (struct page *const *)node->slot;
-}
-
-static void node_count(const struct swing_node *node, unsigned int level,
-		       bool shared, unsigned long *resident,
-		       unsigned long *nshared)
-{
-	unsigned long i;
-
-	shared = shared || refcount_read(&node->ref) > 1;
-	for (i = 0; i < SWING_TREE_SLOTS; i++) {
-		void *child = node->slot[i];
-
-		if (!child)
-			continue;
-		if (level > 1) {
-			node_count(child, level - 1, shared, resident, nshared);
-			continue;
-		}
-		(*resident)++;
-		if (shared || atomic_long_read(page_leaves(child)) > 1)
-			(*nshared)++;
-	}
-}
-
-/*
- * Pages the tree holds, and how many of them it shares with another tree.
- * O(pages): for introspection only.
- */
-void swing_tree_count(const struct swing_tree *t, unsigned long *resident,
-		      unsigned long *shared)
-{
-	*resident = 0;
-	*shared = 0;
-	if (t->root)
-		node_count(t->root, t->height, false, resident, shared);
 }
 
 struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx)
@@ -237,14 +249,54 @@ bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
 }
 
 /*
- * Make the page at @idx private to this tree: copy the shared nodes on its
- * path, allocate a zeroed page for a hole, copy a page other leaves hold.
- * On a copy, *@replaced is the page that was there, locked and referenced:
- * the caller removes its PTEs, then unlocks and puts it (the truncate
- * order: a .fault that returned it locked has finished mapping it).
- * Returns the private page, or NULL when out of memory.
+ * May @page, private to @t (swing_tree_page_private()), be written in
+ * place?  If it is exclusive, always: no other tree has held it, so every
+ * reference to it is its owner's doing (its own O_DIRECT, its own
+ * vmsplice), as for an exclusive anonymous page.  Otherwise only if every
+ * reference is accounted for: the tree's, one per PTE, and @held that the
+ * caller took; anything more may be a pipe or an I/O that got the page
+ * while another tree held it, and must keep seeing it as it is.  Racing
+ * speculative references only cost a copy.  The caller holds @page locked
+ * (the decision and the write notification it precedes are one step for
+ * anyone else who locks it) and @t's lock, at least shared.
+ */
+bool swing_tree_reuse(struct swing_tree *t, struct page *page, int held)
+{
+	if (page_stamp(page) >= t->share_seq)
+		return true;
+	if (page_count(page) > 1 + swing_page_mapcount(page) + held)
+		return false;
+	page_make_exclusive(t, page);
+	return true;
+}
+
+/*
+ * The page at @idx stayed behind for @t alone at a sharing (a snapshot
+ * got its own copy of it, because outside references to it may write it):
+ * it is exclusive again.  Caller holds @t's lock for writing.
+ */
+void swing_tree_keep_exclusive(struct swing_tree *t, pgoff_t idx)
+{
+	struct page *page = swing_tree_lookup(t, idx);
+
+	if (page && page_stamp(page) < t->share_seq &&
+	    swing_tree_page_private(t, idx, page))
+		page_make_exclusive(t, page);
+}
+
+/*
+ * Make the page at @idx private to this tree, and writable in place: copy
+ * the shared nodes on its path, allocate a zeroed page for a hole, copy a
+ * page other leaves hold or that swing_tree_reuse() refuses (@held: a page
+ * the caller holds a reference to, as for swing_tree_reuse()).  On a copy,
+ * *@replaced is the page that was there, locked and referenced: the caller
+ * removes its PTEs, then unlocks and puts it (the truncate order: a .fault
+ * that returned it locked has finished mapping it).  Returns the private
+ * page, ERR_PTR(-ENOMEM), or ERR_PTR(-EHWPOISON) when the page to copy is
+ * poisoned.  Caller holds the tree's lock for writing.
  */
 struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
+				     const struct page *held,
 				     struct page **replaced)
 {
 	struct swing_node **parent = &t->root;
@@ -259,12 +311,12 @@ struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
 		if (!node) {
 			node = node_alloc();
 			if (!node)
-				return NULL;
+				return ERR_PTR(-ENOMEM);
 			*parent = node;
 		} else if (!node_private(node)) {
 			node = node_copy(node, level);
 			if (!node)
-				return NULL;
+				return ERR_PTR(-ENOMEM);
 			*parent = node;
 		}
 		slot = &node->slot[slot_of(idx, level)];
@@ -276,20 +328,42 @@ struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
 	old = *slot;
 	if (!old) {
 		page = page_alloc(__GFP_ZERO);
+		if (!page)
+			return ERR_PTR(-ENOMEM);
 		*slot = page;
+		page_make_exclusive(t, page);
+		atomic_long_inc(&t->resident);
+		atomic_long_inc(&swing_nr_resident);
 		return page;
 	}
-	if (atomic_long_read(page_leaves(old)) == 1)
-		return old;
-
-	page = page_alloc(0);
-	if (!page)
-		return NULL;
-	copy_highpage(page, old);
-	get_page(old);
 	lock_page(old);
+	if (atomic_long_read(page_leaves(old)) == 1 &&
+	    swing_tree_reuse(t, old, old == held)) {
+		unlock_page(old);
+		return old;
+	}
+	if (PageHWPoison(old)) {
+		unlock_page(old);
+		return ERR_PTR(-EHWPOISON);
+	}
+	page = page_alloc(0);
+	if (!page) {
+		unlock_page(old);
+		return ERR_PTR(-ENOMEM);
+	}
+	if (swing_copy_page(page, old)) {	/* poisoned after all */
+		unlock_page(old);
+		page_unshare(page);
+		return ERR_PTR(-EHWPOISON);
+	}
+	get_page(old);
 	*slot = page;
-	page_unshare(old);	/* other leaves still hold it: never the last */
+	page_make_exclusive(t, page);
+	/*
+	 * Out of this tree.  If it was its last leaf (a page with outside
+	 * references), those keep it; our own goes with the caller's put.
+	 */
+	page_unshare(old);
 	atomic_long_inc(&swing_nr_cow_copies);
 	*replaced = old;
 	return page;

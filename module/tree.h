@@ -2,6 +2,8 @@
 #ifndef _SWING_TREE_H
 #define _SWING_TREE_H
 
+#include <linux/atomic.h>
+#include <linux/kernel.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
@@ -19,6 +21,19 @@ struct swing_node;
  * A page is private to an area when every node on its path has one
  * reference and the page is held by one leaf.
  *
+ * Private is not enough to write a page in place: a page that another
+ * tree held may still be referenced from outside any tree (a pipe it was
+ * vmsplice()d into, an O_DIRECT request in flight), and those readers
+ * must keep what they were given.  So, like PageAnonExclusive for the
+ * kernel's anonymous memory, a page is also *exclusive* to its tree when
+ * no other tree can have held it since the tree made it: each page carries
+ * the share sequence at which it was made (page->index, unused by the core
+ * for a page with no mapping), each tree the sequence of its last sharing,
+ * and a page made at or after its tree's last sharing is exclusive.  A
+ * private page that is not exclusive is reused only when its references
+ * are all the tree's own (swing_tree_reuse()), as do_wp_page() decides for
+ * anonymous memory; it is then exclusive again.
+ *
  * Locking: the caller serialises all calls on one tree with the owning
  * area's rwsem (lookups shared, everything else exclusive).  Nodes and pages
  * shared between trees are only ever touched through atomic counters.
@@ -27,10 +42,13 @@ struct swing_tree {
 	struct swing_node *root;
 	unsigned int height;	/* levels, leaves are level 1 */
 	pgoff_t npages;
+	u64 share_seq;		/* pages made before it may be shared */
+	atomic_long_t resident;	/* pages it holds */
+	atomic_long_t exclusive;	/* of which are exclusive to it */
 };
 
 int swing_tree_init(struct swing_tree *t, pgoff_t npages);
-void swing_tree_share(struct swing_tree *dst, const struct swing_tree *src);
+void swing_tree_share(struct swing_tree *dst, struct swing_tree *src);
 void swing_tree_destroy(struct swing_tree *t);
 
 #define SWING_TREE_LEAF_PAGES	512
@@ -39,10 +57,23 @@ struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx);
 struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx);
 bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
 			     const struct page *page);
-void swing_tree_count(const struct swing_tree *t, unsigned long *resident,
-		      unsigned long *shared);
+bool swing_tree_reuse(struct swing_tree *t, struct page *page, int held);
+void swing_tree_keep_exclusive(struct swing_tree *t, pgoff_t idx);
 struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
+				     const struct page *held,
 				     struct page **replaced);
+
+/*
+ * Pages @t holds that are not exclusive to it: shared with another tree, or
+ * shared since the tree's last sharing and not written since.  Racy reads
+ * of two counters: clamped, as they may cross.
+ */
+static inline unsigned long swing_tree_shared(const struct swing_tree *t)
+{
+	long exclusive = atomic_long_read(&t->exclusive);
+
+	return max(atomic_long_read(&t->resident) - exclusive, 0L);
+}
 
 int swing_tree_cache_init(void);
 void swing_tree_cache_exit(void);
@@ -51,5 +82,8 @@ void swing_tree_cache_exit(void);
 extern atomic_long_t swing_nr_pages;
 extern atomic_long_t swing_nr_nodes;
 extern atomic_long_t swing_nr_cow_copies;
+/* Sums over all trees of their resident and of their exclusive pages. */
+extern atomic_long_t swing_nr_resident;
+extern atomic_long_t swing_nr_exclusive;
 
 #endif /* _SWING_TREE_H */
