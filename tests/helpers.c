@@ -194,6 +194,7 @@ long proc_swing_lines(void)
 
 static int remote_main(int in, int out, void *arg)
 {
+	remote_ext_fn ext = arg;
 	void *area = NULL;
 	size_t len = 0;
 	int token;
@@ -279,16 +280,68 @@ static int remote_main(int in, int out, void *arg)
 				ans += ((long *)area)[i];
 			break;
 		case R_EXIT:
-		default:
 			return 0;
+		default:
+			if (!ext || cmd < R_USER)
+				return 0;
+			ans = ext(cmd, a, b, area, len);
+			break;
 		}
 		send_long(out, ans);
 	}
 }
 
+void slow_dev_setup(struct slow_dev *d, const char *name, int delay_ms)
+{
+	char cmd[512];
+	FILE *f;
+
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(d->image, sizeof(d->image), "/dev/shm/%s.img", name);
+	ck_assert_int_eq(system("modprobe loop && modprobe dm-delay"), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "head -c 1048576 /dev/zero | tr '\\0' '\\253' > %s", d->image);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "losetup --find --show %s", d->image);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(d->loop, sizeof(d->loop), f));
+	pclose(f);
+	d->loop[strcspn(d->loop, "\n")] = 0;
+	snprintf(cmd, sizeof(cmd),
+		 "dmsetup create %s --noudevsync --table '0 2048 delay %s 0 %d'",
+		 d->name, d->loop, delay_ms);
+	ck_assert_int_eq(system(cmd), 0);
+	/* no udev in the guest: the node devtmpfs made, /dev/dm-N */
+	snprintf(cmd, sizeof(cmd), "dmsetup info -c --noheadings -o blkdevname %s",
+		 d->name);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	strcpy(d->path, "/dev/");
+	ck_assert_ptr_nonnull(fgets(d->path + 5, sizeof(d->path) - 5, f));
+	pclose(f);
+	d->path[strcspn(d->path, "\n ")] = 0;
+}
+
+void slow_dev_teardown(struct slow_dev *d)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "dmsetup remove --retry --noudevsync %s; losetup -d %s; rm -f %s",
+		 d->name, d->loop, d->image);
+	if (system(cmd))
+		fprintf(stderr, "%s: teardown failed\n", d->name);
+}
+
 void remote_start(struct peer *p)
 {
 	peer_start(p, remote_main, NULL);
+}
+
+void remote_start_ext(struct peer *p, remote_ext_fn fn)
+{
+	peer_start(p, remote_main, fn);
 }
 
 long remote(struct peer *p, long cmd, long a, long b)

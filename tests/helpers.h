@@ -75,6 +75,21 @@ long pages_present(const void *addr, size_t len);
 /* Does touching addr raise a signal?  0 if not, else the signal. */
 int touch_signal(volatile char *addr, int write);
 
+/*
+ * A slow block device for I/O that stays in flight: dm-delay of delay_ms
+ * over a loop device on a 1 MiB image in /dev/shm filled with 0xab bytes.
+ * O_DIRECT to path holds its pages for the delay.  Root only.
+ */
+struct slow_dev {
+	char name[32];		/* the dm device's */
+	char image[64];		/* the backing file, readable directly */
+	char loop[64];
+	char path[64];		/* /dev/dm-N */
+};
+
+void slow_dev_setup(struct slow_dev *d, const char *name, int delay_ms);
+void slow_dev_teardown(struct slow_dev *d);
+
 #endif
 
 /*
@@ -111,3 +126,12 @@ long proc_swing_lines(void);
 void remote_start(struct peer *p);
 long remote(struct peer *p, long cmd, long a, long b);
 int remote_stop(struct peer *p);	/* R_EXIT, then peer_wait() */
+
+/*
+ * A test's own commands, numbered from R_USER: a remote started with
+ * remote_start_ext() hands them to fn, with its area's address and length
+ * (0 before it has one), and sends back what fn answers.
+ */
+#define R_USER 100
+typedef long (*remote_ext_fn)(long cmd, long a, long b, void *area, size_t len);
+void remote_start_ext(struct peer *p, remote_ext_fn fn);

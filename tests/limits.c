@@ -4,7 +4,17 @@
  * max_pages_per_user): areas count from create or hook until release, by
  * size; another user is not charged for them; the limits are read at each
  * call.  The parameters are put back after the tests, pass or fail.
+ *
+ * An area released by closing its /dev/swing descriptor loses its token
+ * but not its owner's mapping, which keeps its pages and tree alive: it
+ * stays charged until that mapping goes, or a loop of open, create, close
+ * would hold any number of areas past the limit.
  */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "helpers.h"
 
 #define NOBODY 65534
@@ -94,6 +104,67 @@ START_TEST(pages_per_user)
 }
 END_TEST
 
+/*
+ * A one-page area created with the raw ioctl on a descriptor of its own,
+ * written, and the descriptor closed: the token goes, the mapping stays.
+ * Returns 0 or -errno of the create.
+ */
+static long create_and_close(volatile long **addr)
+{
+	struct swing_create req = { .length = PAGE };
+	int fd = open(SWING_DEVICE, O_RDWR | O_CLOEXEC);
+	long ret = 0;
+
+	ck_assert_int_ge(fd, 0);
+	if (ioctl(fd, SWING_IOC_CREATE, &req)) {
+		ret = -errno;
+	} else {
+		*addr = (volatile long *)(unsigned long)req.addr;
+		**addr = req.token;
+	}
+	ck_assert_int_eq(close(fd), 0);
+	return ret;
+}
+
+START_TEST(closed_descriptor_keeps_charge)
+{
+	volatile long *a[16];
+	long areas = swing_stat("areas"), ret;
+	void *b;
+	int n, t, u;
+
+	set_param("max_areas_per_user", 2);
+	ck_assert_int_eq(setgid(NOBODY), 0);
+	ck_assert_int_eq(setuid(NOBODY), 0);
+	for (n = 0; n < 16; n++) {
+		ret = create_and_close(&a[n]);
+		if (ret)
+			break;
+	}
+	ck_assert_msg(n == 2 && ret == -ENOSPC,
+		      "%d areas created past closed descriptors with max_areas_per_user=2 (%ld areas alive), then %ld",
+		      n, swing_stat("areas") - areas, ret);
+	/* their mappings still hold them */
+	ck_assert_int_eq(swing_stat("areas"), areas + 2);
+	ck_assert_int_gt(a[0][0], 0);
+	ck_assert_int_gt(a[1][0], 0);
+	/* the mapping gone, the area is freed and its slot comes back */
+	ck_assert_int_eq(munmap((void *)a[0], PAGE), 0);
+	ck_assert_int_eq(swing_stat("areas"), areas + 1);
+	ck_assert_int_eq(create_and_close(&a[0]), 0);
+	ck_assert_int_eq(create_and_close(&a[2]), -ENOSPC);
+	ck_assert_int_eq(munmap((void *)a[0], PAGE), 0);
+	/* the owner's releasearea() unmaps: uncharged at once */
+	ck_ok(createarea(&b, &t, PAGE));
+	ck_fails_with(createarea(&b, &u, PAGE), ENOSPC);
+	ck_ok(releasearea(t));
+	ck_ok(createarea(&b, &t, PAGE));
+	ck_ok(releasearea(t));
+	ck_assert_int_eq(munmap((void *)a[1], PAGE), 0);
+	ck_assert_int_eq(swing_stat("areas"), areas);
+}
+END_TEST
+
 Suite *swing_suite(void)
 {
 	Suite *s = suite_create("limits");
@@ -103,6 +174,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, areas_per_user);
 	tcase_add_test(tc, pages_per_user);
+	tcase_add_test(tc, closed_descriptor_keeps_charge);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,13 +5,16 @@
  * and arguments, create/hook/enable/disable/release/setperm/grant on random
  * tokens, and on the mappings munmap, mremap, mprotect, madvise, fork,
  * exit, touching, read/write through pipes and files, process_vm_readv and
- * writev, and O_DIRECT I/O to a block device.
+ * writev, O_DIRECT I/O to a block device, and vmsplice, tee and splice.
  *
  * Every two seconds or so a worker is SIGKILLed wherever it is.
  * It checks what a user program can see: no worker dies of anything but its
  * own exit or our SIGKILL (SIGSEGV and SIGBUS from touching what a random
  * call unmapped or protected are caught and counted), and when every worker
- * is gone the module holds exactly the areas and pages it held before.  The
+ * is gone the module holds exactly the areas and pages it held before; and
+ * a pipe a worker vmspliced pages of a snapshot into holds that snapshot's
+ * content, or the worker's own later writes to it, never anyone else's
+ * (kept_pipe, below).  The
  * kernel side (no BUG, WARNING, KASAN, lockdep report; clean rmmod) is
  * checked by whoever runs it in a guest: tests/run-suite, tools/vmrun.
  *
@@ -43,23 +46,31 @@
 #include "../totals.h"
 
 #define PAGE		4096UL
+#define WORDS		(PAGE / sizeof(uint64_t))
 #define MAX_AREA	(4UL << 20)
 #define SLOTS		256
 #define MAX_ENTRIES	24
 #define NOBODY		65534
 #define MAX_GROUPS	65536	/* workers (process groups) remembered */
+#define MAX_PIPES	8	/* pipes a worker keeps */
+#define SPLICE_PAGES	4	/* pages vmspliced into one */
+#define MAX_OWN		8	/* our writes to a snapshot after its vmsplice */
+#define SPLICE_AGE_MS	500	/* a kept pipe is checked once this old */
+#define SHOW_LEAKS	10	/* leaks described, of all workers */
+#define LABEL_MAGIC	0x5377ULL	/* the top 16 bits of a label */
 
 enum op {
 	OP_IOCTL, OP_CREATE, OP_HOOK, OP_ENABLE, OP_DISABLE, OP_RELEASE,
 	OP_PERM, OP_GRANT, OP_TOUCH, OP_MUNMAP, OP_MREMAP, OP_MPROTECT,
 	OP_MADVISE, OP_FORK, OP_EXIT, OP_PIPE, OP_FILE, OP_VMREAD, OP_VMWRITE,
-	OP_DIRECT, OP_PROC, NR_OPS
+	OP_DIRECT, OP_PROC, OP_SPLICE, NR_OPS
 };
 
 static const char *const op_names[NR_OPS] = {
 	"ioctl", "create", "hook", "enable", "disable", "release", "perm",
 	"grant", "touch", "munmap", "mremap", "mprotect", "madvise", "fork",
 	"exit", "pipe", "file", "vmread", "vmwrite", "o_direct", "proc",
+	"splice",
 };
 
 /* Relative frequencies; exit is rare so that workers live a while. */
@@ -69,13 +80,16 @@ static const int op_weight[NR_OPS] = {
 	[OP_TOUCH] = 20, [OP_MUNMAP] = 2, [OP_MREMAP] = 2, [OP_MPROTECT] = 3,
 	[OP_MADVISE] = 4, [OP_FORK] = 1, [OP_EXIT] = 0, [OP_PIPE] = 4,
 	[OP_FILE] = 3, [OP_VMREAD] = 3, [OP_VMWRITE] = 2, [OP_DIRECT] = 3,
-	[OP_PROC] = 1,
+	[OP_PROC] = 1, [OP_SPLICE] = 4,
 };
 
 /* Shared by all workers: counters and the token board. */
 struct board {
 	long calls[NR_OPS];
 	long signals;
+	long pipes_checked;	/* kept pipes (and tee twins) compared */
+	long pipes_unchecked;	/* kept pipes of pages we cannot reason about */
+	long pipes_leaked;	/* compared and found holding others' data */
 	struct {
 		int token;
 		int pid;
@@ -100,11 +114,57 @@ static pthread_rwlock_t map_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct entry entries[MAX_ENTRIES];
 static int nentries;
 static int filefd = -1, directfd = -1;
+static int mypid;
+
+/*
+ * A pipe a worker keeps, holding pages it vmspliced (and maybe a tee()d
+ * twin holding the first tee_len bytes of them).  A tracked pipe's pages
+ * come from a snapshot hooked for it alone and never put in entries[], so
+ * no other call of ours can unmap, move or write it: its whole history is
+ * known.  The pipe must then hold what the snapshot held at the vmsplice,
+ * but for the words we wrote into the snapshot afterwards (while a page
+ * is private to the snapshot, such a write may land in the pipe's page);
+ * a word of anyone else's is a leak.  Pages vmspliced from entries[] may
+ * be unmapped, moved or written by any thread: such a pipe is drained
+ * unchecked.  The slots are in shared memory: a child fills one and exits
+ * holding the snapshot, to end a snapshot by exit.
+ */
+enum { PIPE_FREE, PIPE_BUSY, PIPE_KEPT };
+
+/* How a tracked pipe's snapshot ended, or will. */
+enum { END_RELEASE, END_UNMAP, END_CHECK, END_EXIT };
+
+static const char *const end_names[] = {
+	"released at once", "unmapped at once, released at the check",
+	"released at the check", "ended by its hooker's exit",
+};
+
+struct kept_pipe {
+	int state;		/* under pipe_lock; BUSY: one thread's */
+	int tracked;
+	int fd[2], tee[2];	/* tee[0] < 0: no twin */
+	int src, src_pid;	/* the token hooked, whose the board says */
+	int snap;		/* the snapshot, if kept until the check */
+	int end;
+	unsigned long off;	/* of the pages in the snapshot */
+	unsigned long len, tee_len;
+	long when;		/* ms, at the vmsplice */
+	int nown;
+	struct {
+		unsigned long word;
+		uint64_t val;
+	} own[MAX_OWN];
+	uint64_t want[SPLICE_PAGES * WORDS];	/* at the vmsplice */
+};
+
+static pthread_mutex_t pipe_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kept_pipe *pipes;		/* MAX_PIPES */
 
 static __thread uint64_t rng;
 /* volatile: the compiler must not drop the store before a plain read. */
 static __thread sigjmp_buf *volatile guard;
 static __thread int current_op = -1;
+static __thread uint32_t nlabels;
 
 static uint64_t rnd(void)
 {
@@ -117,6 +177,29 @@ static uint64_t rnd(void)
 static unsigned long below(unsigned long n)
 {
 	return n ? rnd() % n : 0;
+}
+
+/*
+ * What workers write into their areas: LABEL_MAGIC, the pid, a count, so
+ * that a word found where it must not be names its writer.
+ */
+static uint64_t label(void)
+{
+	return LABEL_MAGIC << 48 | (uint64_t)mypid << 24 | (nlabels++ & 0xffffff);
+}
+
+/* The pid a word is labelled with, or 0. */
+static int label_pid(uint64_t w)
+{
+	return w >> 48 == LABEL_MAGIC ? (int)(w >> 24 & 0xffffff) : 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void count(enum op op)
@@ -413,7 +496,7 @@ static void op_touch(void)
 		len = 64 * PAGE;
 	if (below(2)) {
 		GUARDED(for (i = 0; i < len; i += PAGE / 2)
-				e.addr[off + i] = (char)rnd());
+				*(uint64_t *)(e.addr + off + i) = label());
 	} else {
 		GUARDED(for (i = 0; i < len; i += PAGE / 2)
 				sink += e.addr[off + i]);
@@ -632,6 +715,296 @@ static void op_proc(void)
 	}
 }
 
+/* A token to hook for a tracked pipe, and whose it is said to be. */
+static int pick_source(int *pid)
+{
+	struct entry e;
+	int i = below(SLOTS);
+
+	if (!below(4) && pick_entry(&e)) {
+		*pid = mypid;
+		return e.token;
+	}
+	*pid = board->slot[i].pid;
+	return board->slot[i].token;
+}
+
+/* Pages of one of our mappings, which any thread may change: unchecked. */
+static ssize_t splice_entry(struct kept_pipe *k)
+{
+	unsigned long off, len;
+	struct iovec iov;
+	struct entry e;
+
+	k->tracked = 0;
+	if (!pick_entry(&e))
+		return -1;
+	pick_range(e.len, &off, &len);
+	iov.iov_base = e.addr + off;
+	iov.iov_len = len < SPLICE_PAGES * PAGE ? len : SPLICE_PAGES * PAGE;
+	return vmsplice(k->fd[1], &iov, 1, SPLICE_F_NONBLOCK);
+}
+
+/*
+ * A tracked pipe: hook @k->src, vmsplice a few of its pages, note what
+ * they hold, write some words of them ourselves, and end the snapshot
+ * (release it, or unmap it and release it at the check, or keep it mapped
+ * until then) unless @by_exit, when the caller exits holding it.
+ */
+static ssize_t splice_snapshot(struct kept_pipe *k, int by_exit)
+{
+	unsigned long len, npages;
+	struct iovec iov;
+	uint64_t *snap;
+	ssize_t n;
+	int t, i;
+
+	k->tracked = 1;
+	if (swing_hook_flags((void **)&snap, &t, k->src,
+			     below(4) ? 0 : SWING_HOOK_POPULATE))
+		return -1;
+	len = mapping_len(snap);
+	npages = 1 + below(SPLICE_PAGES);
+	if (npages > len / PAGE)
+		npages = len / PAGE;
+	k->off = below(len / PAGE - npages + 1) * PAGE;
+	iov.iov_base = (char *)snap + k->off;
+	iov.iov_len = npages * PAGE;
+	n = npages ? vmsplice(k->fd[1], &iov, 1, SPLICE_F_NONBLOCK) : -1;
+	if (n <= 0) {
+		releasearea(t);
+		return -1;
+	}
+	/* Nobody but us writes the snapshot: it held this at the vmsplice. */
+	memcpy(k->want, iov.iov_base, n);
+	k->nown = below(2) ? 0 : 1 + below(MAX_OWN);
+	for (i = 0; i < k->nown; i++) {
+		k->own[i].word = below(n / sizeof(uint64_t));
+		k->own[i].val = label();
+		snap[k->off / sizeof(uint64_t) + k->own[i].word] = k->own[i].val;
+	}
+	k->end = by_exit ? END_EXIT : below(3);
+	switch (k->end) {
+	case END_RELEASE:
+		releasearea(t);
+		break;
+	case END_UNMAP:		/* the area lives on until released */
+		munmap(snap, len);
+		k->snap = t;
+		break;
+	case END_CHECK:
+		k->snap = t;
+		break;
+	}
+	return n;
+}
+
+/*
+ * A tracked pipe whose snapshot ends by exit: a child hooks, fills the
+ * slot (shared memory) and exits, and its exit releases the snapshot
+ * while our pipe still holds pages of it.
+ */
+static ssize_t splice_in_child(struct kept_pipe *k)
+{
+	ssize_t n;
+	pid_t pid;
+
+	k->len = 0;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		mypid = getpid();
+		rng ^= mypid;
+		alarm(10);	/* a lock another thread held at fork: never hang */
+		n = splice_snapshot(k, 1);
+		k->len = n > 0 ? n : 0;
+		_exit(0);
+	}
+	/* SIGCHLD is ignored: this returns (ECHILD) once the child is gone. */
+	waitpid(pid, NULL, 0);
+	return k->len;
+}
+
+static void close_pipe(struct kept_pipe *k)
+{
+	close(k->fd[0]);
+	close(k->fd[1]);
+	if (k->tee[0] >= 0) {
+		close(k->tee[0]);
+		close(k->tee[1]);
+	}
+}
+
+static void fill_pipe(struct kept_pipe *k)
+{
+	int state = PIPE_FREE;
+	ssize_t n = -1;
+
+	k->tee[0] = -1;
+	k->snap = 0;
+	k->nown = 0;
+	if (pipe2(k->fd, O_NONBLOCK | O_CLOEXEC))
+		goto out;
+	if (below(3) && pipe2(k->tee, O_NONBLOCK | O_CLOEXEC))
+		k->tee[0] = -1;
+	switch (below(4)) {
+	case 0:
+		n = splice_entry(k);
+		break;
+	case 1:
+		k->src = pick_source(&k->src_pid);
+		n = splice_in_child(k);
+		break;
+	default:
+		k->src = pick_source(&k->src_pid);
+		n = splice_snapshot(k, 0);
+		break;
+	}
+	if (n <= 0) {
+		close_pipe(k);
+		goto out;
+	}
+	k->len = n;
+	k->tee_len = 0;
+	if (k->tee[0] >= 0) {
+		n = tee(k->fd[0], k->tee[1], k->len, SPLICE_F_NONBLOCK);
+		k->tee_len = n > 0 ? n : 0;
+	}
+	k->when = now_ms();
+	state = PIPE_KEPT;
+out:
+	pthread_mutex_lock(&pipe_lock);
+	k->state = state;
+	pthread_mutex_unlock(&pipe_lock);
+}
+
+/* Up to @len bytes of a non-blocking pipe, as many as it has. */
+static unsigned long read_pipe(int fd, void *buf, unsigned long len)
+{
+	unsigned long got = 0;
+	ssize_t n;
+
+	while (got < len && (n = read(fd, (char *)buf + got, len - got)) > 0)
+		got += n;
+	return got;
+}
+
+/* What the snapshot held at word @i at the vmsplice, or we wrote since. */
+static int word_ok(const struct kept_pipe *k, unsigned long i, uint64_t v)
+{
+	int j;
+
+	if (v == k->want[i])
+		return 1;
+	for (j = 0; j < k->nown; j++)
+		if (k->own[j].word == i && k->own[j].val == v)
+			return 1;
+	return 0;
+}
+
+static void report_leak(const struct kept_pipe *k, const char *what,
+			unsigned long i, uint64_t got, unsigned long bad,
+			unsigned long words)
+{
+	int pid = label_pid(got);
+	char whose[80];
+
+	if (!pid)
+		snprintf(whose, sizeof(whose), "unlabelled (a vmwrite, O_DIRECT or copy): not ours");
+	else if (pid == mypid)
+		snprintf(whose, sizeof(whose), "our label, but not written through this snapshot");
+	else
+		snprintf(whose, sizeof(whose), "written by pid %d", pid);
+	fprintf(stderr, "swingfuzz: vmsplice leak: pid %d's %s of a snapshot (%s) of token %d (pid %d's on the board) holds at page %lu word %lu %#llx, %s; the snapshot held %#llx (%lu of %lu words wrong)\n",
+		mypid, what, end_names[k->end], k->src, k->src_pid,
+		(k->off + i * sizeof(uint64_t)) / PAGE, i % WORDS,
+		(unsigned long long)got, whose,
+		(unsigned long long)k->want[i], bad, words);
+}
+
+/*
+ * Read @len bytes of @fd, straight or after a splice() into a pipe of
+ * their own, and compare them with the snapshot's history.  A short read
+ * fails too: nothing takes pages out of a pipe but our reads.
+ */
+static void check_read(const struct kept_pipe *k, int fd, unsigned long len,
+		       const char *what)
+{
+	uint64_t buf[SPLICE_PAGES * WORDS];
+	unsigned long got = 0, i, first = 0, bad = 0;
+	int mid[2];
+	ssize_t n;
+
+	if (below(2) && !pipe2(mid, O_NONBLOCK | O_CLOEXEC)) {
+		n = splice(fd, NULL, mid[1], NULL, len, SPLICE_F_NONBLOCK);
+		got = read_pipe(mid[0], buf, n > 0 ? n : 0);
+		close(mid[0]);
+		close(mid[1]);
+	}
+	got += read_pipe(fd, (char *)buf + got, len - got);
+	__atomic_add_fetch(&board->pipes_checked, 1, __ATOMIC_RELAXED);
+	if (got == len)
+		for (i = 0; i < len / sizeof(uint64_t); i++)
+			if (!word_ok(k, i, buf[i]) && !bad++)
+				first = i;
+	if ((got == len && !bad) ||
+	    __atomic_fetch_add(&board->pipes_leaked, 1, __ATOMIC_RELAXED) >= SHOW_LEAKS)
+		return;
+	if (got != len)
+		fprintf(stderr, "swingfuzz: vmsplice leak: pid %d's %s of a snapshot of token %d holds %lu bytes, not %lu\n",
+			mypid, what, k->src, got, len);
+	else
+		report_leak(k, what, first, buf[first], bad,
+			    len / sizeof(uint64_t));
+}
+
+/*
+ * Check a kept pipe and its twin (the snapshot released first, if we kept
+ * it), or drain an unchecked one, and close them.
+ */
+static void check_pipe(struct kept_pipe *k)
+{
+	char buf[SPLICE_PAGES * PAGE];
+
+	if (k->snap)
+		releasearea(k->snap);
+	if (k->tracked) {
+		check_read(k, k->fd[0], k->len, "pipe");
+		if (k->tee_len)
+			check_read(k, k->tee[0], k->tee_len, "tee twin");
+	} else {
+		read_pipe(k->fd[0], buf, sizeof(buf));
+		__atomic_add_fetch(&board->pipes_unchecked, 1, __ATOMIC_RELAXED);
+	}
+	close_pipe(k);
+	pthread_mutex_lock(&pipe_lock);
+	k->state = PIPE_FREE;
+	pthread_mutex_unlock(&pipe_lock);
+}
+
+/*
+ * Fill a free slot, or check a kept pipe once it is old enough for others'
+ * writes to have had their chance to reach it.
+ */
+static void op_splice(void)
+{
+	struct kept_pipe *k = &pipes[below(MAX_PIPES)];
+	int state;
+
+	pthread_mutex_lock(&pipe_lock);
+	state = k->state;
+	if (state == PIPE_KEPT && now_ms() - k->when < SPLICE_AGE_MS)
+		state = PIPE_BUSY;
+	if (state != PIPE_BUSY)
+		k->state = PIPE_BUSY;
+	pthread_mutex_unlock(&pipe_lock);
+	if (state == PIPE_FREE)
+		fill_pipe(k);
+	else if (state == PIPE_KEPT)
+		check_pipe(k);
+}
+
 static enum op pick_op(void)
 {
 	static int total;
@@ -678,6 +1051,7 @@ static void *worker_thread(void *arg)
 		case OP_VMWRITE: op_vmwrite(); break;
 		case OP_DIRECT: op_direct(); break;
 		case OP_PROC: op_proc(); break;
+		case OP_SPLICE: op_splice(); break;
 		default: break;
 		}
 	}
@@ -691,6 +1065,7 @@ static void worker(int n, uint64_t seed)
 	int i;
 
 	rng = seed;
+	mypid = getpid();
 	setpgid(0, 0);	/* with its children, killable as one */
 	signal(SIGCHLD, SIG_IGN);
 	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO };
@@ -702,6 +1077,10 @@ static void worker(int n, uint64_t seed)
 	unlink(path);
 	if (blockdev)
 		directfd = open(blockdev, O_RDWR | O_DIRECT | O_CLOEXEC);
+	pipes = mmap(NULL, MAX_PIPES * sizeof(*pipes), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pipes == MAP_FAILED)
+		_exit(5);
 	/*
 	 * Some root workers live in an IPC namespace of their own (token
 	 * tables made and dropped, tokens of the board meaning nothing
@@ -716,6 +1095,10 @@ static void worker(int n, uint64_t seed)
 			       (void *)(uintptr_t)(seed + i + 1));
 	for (i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
+	/* Past the deadline: what we still keep is checked now, whatever its age. */
+	for (i = 0; i < MAX_PIPES; i++)
+		if (pipes[i].state == PIPE_KEPT)
+			check_pipe(&pipes[i]);
 	_exit(0);
 }
 
@@ -871,7 +1254,10 @@ int main(int argc, char **argv)
 	       total, spawned, kills, board->signals, vmstat("oom_kill") - oom0);
 	for (i = 0; i < NR_OPS; i++)
 		printf(" %s %ld", op_names[i], board->calls[i]);
-	printf("\n");
+	printf("; vmsplice: %ld pipes checked, %ld leaked, %ld unchecked (pages of mappings any thread changes)\n",
+	       board->pipes_checked, board->pipes_leaked, board->pipes_unchecked);
+	if (board->pipes_leaked)
+		bad = 1;
 
 	/* Every area and page comes back once every process is gone. */
 	if (swing_totals_back("swingfuzz", before))

@@ -9,7 +9,10 @@
  *          (not torn), keep it while the writer goes on (not changed), and
  *          a reader's scribbles on its copy must never reach the writer's
  *          area or another snapshot (checked by the writer after each
- *          round and by the next snapshot).
+ *          round and by the next snapshot).  One more reader vmsplices
+ *          pages of its snapshot into a pipe, releases the snapshot and
+ *          waits for the writer to rewrite them: the pipe holds the
+ *          snapshot's pages, so every word must still be its version.
  * stable   Threads of one owner write its area without pause while it is
  *          hooked: a snapshot read twice, with writes in between, must
  *          read the same.
@@ -25,6 +28,7 @@
  * usage: swingstress [-t SECONDS] [-r READERS]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -33,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +59,8 @@ struct result {
 	long changed;		/* snapshots that changed after the hook */
 	long leaked;		/* scribbles seen where they must not be */
 	long events;		/* scenario-specific count */
+	long piped;		/* vmspliced pipes checked word by word */
+	long pipe_changed;	/* of those, pipes not of one version */
 };
 
 static uint64_t pattern(uint64_t version, uint64_t page, uint64_t word)
@@ -186,6 +193,124 @@ static void rewrite_reader(int in, int out)
 	_exit(0);
 }
 
+/*
+ * Return once the writer has rewritten every page of @token since the
+ * call, or at the deadline.  A hook that works shows the version u of a
+ * round that is over, and round u + 1 has not begun (it begins with
+ * disablehook): a later hook that shows another version saw a round that
+ * wrote every page after that first hook.
+ */
+static void wait_rewritten(int token)
+{
+	long first = -1, v;
+	uint64_t *a;
+	int t;
+
+	while (time(NULL) < deadline) {
+		if (hook((void **)&a, &t, token)) {
+			if (errno != EAGAIN)
+				return;		/* the writer is done */
+			usleep(1000);
+			continue;
+		}
+		v = (a[0] ^ pattern(0, 0, 0)) >> 32;
+		releasearea(t);
+		if (first < 0)
+			first = v;
+		else if (v != first)
+			return;
+		usleep(1000);
+	}
+}
+
+/*
+ * A pipe of @token's version @v, pages from @first, has @bad of its
+ * @words words wrong, the first at @at: whose is it?  Every word the
+ * writer writes is a pattern; a reader scribbles random words.
+ */
+static void report_pipe(int token, long v, unsigned long first,
+			unsigned long bad, unsigned long words,
+			unsigned long at, uint64_t got)
+{
+	unsigned long p = first + at / WORDS, w = at % WORDS;
+	uint64_t x = (got ^ pattern(0, p, w)) >> 32;
+	char whose[64];
+
+	if (got == pattern(x, p, w))
+		snprintf(whose, sizeof(whose), "the writer's version %llu",
+			 (unsigned long long)x);
+	else
+		snprintf(whose, sizeof(whose), "another reader's scribble");
+	fprintf(stderr, "swingstress: vmsplice: a pipe of token %d's version %ld (snapshot released) has %lu of %lu words changed; page %lu word %lu holds %#llx, %s\n",
+		token, v, bad, words, p, w, (unsigned long long)got, whose);
+}
+
+/*
+ * rewrite: the vmsplice reader.  Hook, vmsplice a run of the snapshot's
+ * pages into a pipe, release the snapshot, wait until the writer has
+ * rewritten them all, and read the pipe back.  The pipe holds references
+ * to the snapshot's pages, not to the area's: the writer's rewrite must
+ * copy them, never write them in place, whoever else still shares them.
+ */
+static void splice_reader(int in, int out)
+{
+	static uint64_t buf[APAGES * WORDS];
+	struct result r = { 0 };
+	int token[NAREAS], fds[2], t, k;
+	unsigned long first, npages, max, i, bad, at = 0;
+	struct iovec iov;
+	uint64_t *snap;
+	ssize_t n;
+	long v;
+
+	if (recv_all(in, token, sizeof(token)))
+		_exit(12);
+	rng ^= getpid();
+	/* Non-blocking: a short vmsplice or read is a failure, not a hang. */
+	if (pipe2(fds, O_NONBLOCK))
+		_exit(13);
+	fcntl(fds[1], F_SETPIPE_SZ, ALEN);
+	max = fcntl(fds[1], F_GETPIPE_SZ) / PAGE;
+	if (max > APAGES)
+		max = APAGES;
+	while (time(NULL) < deadline) {
+		k = rnd() % NAREAS;
+		if (hook((void **)&snap, &t, token[k])) {
+			if (errno == ENOENT && time(NULL) >= deadline - 1)
+				break;		/* the writer is done */
+			if (errno != EAGAIN)
+				r.leaked++;	/* counted as a failure */
+			continue;
+		}
+		v = check_snapshot(snap, &r.torn);
+		if (v < 0) {		/* torn: counted already */
+			releasearea(t);
+			continue;
+		}
+		first = rnd() % APAGES;
+		npages = 1 + rnd() % (APAGES - first < max ? APAGES - first : max);
+		iov.iov_base = snap + first * WORDS;
+		iov.iov_len = npages * PAGE;
+		n = vmsplice(fds[1], &iov, 1, SPLICE_F_NONBLOCK);
+		releasearea(t);
+		if (n != (ssize_t)(npages * PAGE))
+			_exit(14);
+		wait_rewritten(token[k]);
+		if (read(fds[0], buf, n) != n)
+			_exit(15);
+		for (i = 0, bad = 0; i < n / sizeof(*buf); i++)
+			if (buf[i] != pattern(v, first + i / WORDS, i % WORDS) &&
+			    !bad++)
+				at = i;
+		if (bad && r.pipe_changed++ < 5)
+			report_pipe(token[k], v, first, bad, n / sizeof(*buf),
+				    at, buf[at]);
+		r.piped++;
+	}
+	send_all(out, &r, sizeof(r));
+	_exit(0);
+}
+
 static void add(struct result *sum, const struct result *r)
 {
 	sum->verified += r->verified;
@@ -193,17 +318,20 @@ static void add(struct result *sum, const struct result *r)
 	sum->changed += r->changed;
 	sum->leaked += r->leaked;
 	sum->events += r->events;
+	sum->piped += r->piped;
+	sum->pipe_changed += r->pipe_changed;
 }
 
 static int run_rewrite(int nreaders, struct result *sum, long *rounds)
 {
-	int to[64], back[2], wpipe[2], k, status, bad = 0;
+	int to[64 + 1], back[2], wpipe[2], k, status, bad = 0;
 	struct result r;
 	pid_t pid;
 
 	if (pipe(back) || pipe(wpipe))
 		return 1;
-	for (k = 0; k < nreaders; k++) {
+	/* nreaders readers and, the last, the vmsplice reader */
+	for (k = 0; k <= nreaders; k++) {
 		int p[2];
 
 		if (pipe(p))
@@ -211,14 +339,16 @@ static int run_rewrite(int nreaders, struct result *sum, long *rounds)
 		to[k] = p[1];
 		if (fork() == 0) {
 			close(p[1]);
-			rewrite_reader(p[0], back[1]);
+			if (k < nreaders)
+				rewrite_reader(p[0], back[1]);
+			splice_reader(p[0], back[1]);
 		}
 		close(p[0]);
 	}
 	pid = fork();
 	if (pid == 0)
-		rewrite_writer(nreaders, to, wpipe[1]);
-	for (k = 0; k < nreaders; k++)
+		rewrite_writer(nreaders + 1, to, wpipe[1]);
+	for (k = 0; k <= nreaders; k++)
 		close(to[k]);
 	close(back[1]);
 	close(wpipe[1]);
@@ -469,12 +599,14 @@ int main(int argc, char **argv)
 
 	printf("swingstress: rewrite: %ld snapshots verified by %d readers over %ld rounds of %d areas; %ld torn pages, %ld changed, %ld leaked\n",
 	       rw.verified, readers, rounds, NAREAS, rw.torn, rw.changed, rw.leaked);
+	printf("swingstress: vmsplice: %ld pipes of released snapshots checked word by word after the writer rewrote them; %ld changed\n",
+	       rw.piped, rw.pipe_changed);
 	printf("swingstress: stable: %ld snapshots of an area written by 4 threads; %ld changed\n",
 	       st.verified, st.changed);
 	printf("swingstress: release while faulting and exit during hook: %s, %ld kills\n",
 	       bad & 4 ? "FAILED" : "ok", ex.events);
 	if (rw.torn || rw.changed || rw.leaked || st.changed || !rw.verified ||
-	    !st.verified)
+	    !st.verified || rw.pipe_changed || !rw.piped)
 		bad |= 16;
 	/* Every area and page comes back once every process is gone. */
 	if (swing_totals_back("swingstress", before))
