@@ -446,8 +446,7 @@ static void area_write_protect(struct swing_area *area)
 
 /*
  * @dst, a fresh snapshot of @src, gets its own copy of each page that is
- * referenced from outside (still marked dirty); @src keeps the page, which
- * no other tree ever held, as exclusive: its owner's I/O goes on into it.
+ * referenced from outside (still marked dirty).
  */
 static int area_copy_pinned(struct swing_area *dst, struct swing_area *src)
 {
@@ -464,10 +463,25 @@ static int area_copy_pinned(struct swing_area *dst, struct swing_area *src)
 			unlock_page(old);
 			put_page(old);
 		}
-		swing_tree_keep_exclusive(&src->tree, idx);
 		cond_resched();
 	}
 	return 0;
+}
+
+/*
+ * ... and @src keeps those pages, which no other tree holds (@dst has its
+ * copies, or is gone), as exclusive: its owner's I/O goes on into them.
+ */
+static void area_keep_pinned(struct swing_area *src)
+{
+	unsigned long idx;
+
+	if (!atomic_long_read(&src->nr_dirty))
+		return;
+	for_each_set_bit(idx, src->dirty, src->npages) {
+		swing_tree_keep_exclusive(&src->tree, idx);
+		cond_resched();
+	}
 }
 
 /*
@@ -494,8 +508,11 @@ static int area_snapshot(struct swing_area *dst, struct swing_area *src)
 		area_write_protect(src);
 		swing_tree_share(&dst->tree, &src->tree);
 		ret = area_copy_pinned(dst, src);
-		if (!ret)
+		if (ret)	/* @src's paths to its pages are its own again */
+			swing_tree_destroy(&dst->tree);
+		else
 			atomic_inc(&src->nr_hooks);
+		area_keep_pinned(src);
 	}
 	up_write(&src->lock);
 	area_unlock_faults(src, live);
