@@ -166,16 +166,26 @@ static vm_fault_t fault_error(struct page *page)
  * (vmf_can_call_fault()) and retries under the mmap lock.  Never add a
  * ->map_pages without another exclusion for hooks.
  *
- * Return the area's page at the faulting offset, referenced and locked: a
- * writer that replaces it locks it before unmapping, so it waits until the
- * core has installed (or given up) the PTE we are about to map.  A write
- * fault gets a private page at once, so .page_mkwrite will let it through.
+ * A read fault maps the page itself, with its window, and returns
+ * VM_FAULT_NOPAGE: under @area->lock (shared), so a writer that replaces
+ * the page (under the lock, exclusive) unmaps after our PTE is visible.
+ * The core never looks at the page then; were it returned to the core, a
+ * page poisoned after our check and mapped by another area would have
+ * __do_fault() unmap it through its NULL mapping.
+ *
+ * A write fault makes the page private (and exclusive) at once and returns
+ * it referenced and locked, so .page_mkwrite lets it through: a writer
+ * that replaces it locks it before unmapping, so it waits until the core
+ * has installed (or given up) the PTE.  Nobody else maps that page, so
+ * the core's own poison path has nothing to unmap.
  */
 static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 {
 	struct swing_area *area = vma_area(vmf->vma);
 	pgoff_t idx = vmf->pgoff;
 	struct page *page;
+	vm_fault_t ret;
+	int err;
 
 	atomic_long_inc(&swing_nr_faults);
 	if (!vma_is_owners(vmf->vma) || idx >= area->npages)
@@ -186,10 +196,18 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 		page = swing_tree_lookup(&area->tree, idx);
 		if (page) {
 			map_window(area, vmf);
-			get_page(page);
-			lock_page(page);
+			if (unlikely(PageHWPoison(page))) {
+				ret = VM_FAULT_HWPOISON;
+			} else {
+				err = vm_insert_page(vmf->vma,
+						     vmf->address & PAGE_MASK,
+						     page);
+				/* -EBUSY: a racing fault mapped it */
+				ret = !err || err == -EBUSY ? VM_FAULT_NOPAGE :
+							      vmf_error(err);
+			}
 			up_read(&area->lock);
-			goto out;
+			return ret;
 		}
 		up_read(&area->lock);
 	}
@@ -210,7 +228,6 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 	get_page(page);
 	lock_page(page);
 	up_write(&area->lock);
-out:
 	if (unlikely(PageHWPoison(page))) {
 		unlock_page(page);
 		put_page(page);

@@ -253,8 +253,8 @@ bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
  * place?  If it is exclusive, always: no other tree has held it, so every
  * reference to it is its owner's doing (its own O_DIRECT, its own
  * vmsplice), as for an exclusive anonymous page.  Otherwise only if every
- * reference is accounted for: the tree's, one per PTE, and @held that the
- * caller took; anything more may be a pipe or an I/O that got the page
+ * reference is accounted for: the tree's, the faulting PTE's if any, and
+ * @held that the caller took; anything more may be a pipe or an I/O that got the page
  * while another tree held it, and must keep seeing it as it is.  Racing
  * speculative references only cost a copy.  The caller holds @page locked
  * (the decision and the write notification it precedes are one step for
@@ -262,9 +262,13 @@ bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
  */
 bool swing_tree_reuse(struct swing_tree *t, struct page *page, int held)
 {
+	int mapped;
+
 	if (page_stamp(page) >= t->share_seq)
 		return true;
-	if (page_count(page) > 1 + swing_page_mapcount(page) + held)
+	/* At most the faulting PTE: any other would be a stale one. */
+	mapped = swing_page_mapcount(page);
+	if (mapped > held || page_count(page) > 1 + mapped + held)
 		return false;
 	page_make_exclusive(t, page);
 	return true;
