@@ -176,8 +176,10 @@ static vm_fault_t fault_error(struct page *page)
  * A write fault makes the page private (and exclusive) at once and returns
  * it referenced and locked, so .page_mkwrite lets it through: a writer
  * that replaces it locks it before unmapping, so it waits until the core
- * has installed (or given up) the PTE.  Nobody else maps that page, so
- * the core's own poison path has nothing to unmap.
+ * has installed (or given up) the PTE.  A read fault of another thread can
+ * still map that page meanwhile, so a page poisoned at that instant makes
+ * __do_fault() unmap it through its NULL mapping; mapping it here, as the
+ * read path does, would close that window.
  */
 static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 {

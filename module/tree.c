@@ -266,7 +266,7 @@ bool swing_tree_reuse(struct swing_tree *t, struct page *page, int held)
 
 	if (page_stamp(page) >= t->share_seq)
 		return true;
-	/* At most the faulting PTE: any other would be a stale one. */
+	/* At most the faulting PTE: another is stale, or a racing reader's. */
 	mapped = swing_page_mapcount(page);
 	if (mapped > held || page_count(page) > 1 + mapped + held)
 		return false;
