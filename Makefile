@@ -2,7 +2,11 @@
 #
 # make            module for every kernel with headers (or KVER=...), the
 #                 library, swingctl, the demo and the tests
-# make check      the test suite in QEMU guests on 6.1 and 6.12
+# make ARCH=arm64 the same cross-built for arm64 (programs statically
+#                 linked) into build/arm64/, modules for the cached arm64
+#                 kernels (tools/kernels fetch arm64)
+# make check      the test suite in QEMU guests on 5.10, 6.1 and 6.12
+# make check-arm64  the suite on arm64 6.1, 6.12 and 6.12 with 16 KiB pages
 # make demo       the producer/consumer demo in a guest
 # make bench      the benchmark in a guest (docs/benchmarks.md)
 
@@ -11,21 +15,53 @@ ver = $(shell sed -n 's/^\#define SWING_VERSION_$(1)[[:space:]]*//p' $(uapi))
 VERSION := $(call ver,MAJOR).$(call ver,MINOR).$(call ver,PATCH)
 MAJOR := $(call ver,MAJOR)
 
-# Kernels: KVER=..., else every installed one with headers.
-KVERS := $(if $(KVER),$(KVER),$(sort $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))))
+# The target: this machine's architecture, or ARCH=arm64 (aarch64) to
+# cross-build.  Cross-built programs go to build/ARCH/ with the scripts that
+# run them, laid out like the tree, so that tests/run-suite runs there too.
+HOST_ARCH := $(shell uname -m)
+TARGET := $(or $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(patsubst x86,x86_64,$(ARCH)))),$(HOST_ARCH))
+ifeq ($(TARGET),$(HOST_ARCH))
+OUT :=
+else ifeq ($(TARGET),arm64)
+OUT := build/arm64/
+CROSS_COMPILE ?= aarch64-linux-gnu-
+else
+$(error ARCH=$(ARCH): swing builds for $(HOST_ARCH) or arm64)
+endif
 
+# Kernels: KVER=..., else every one of the target's with headers: the
+# host's own (x86) and those tools/kernels keeps (x86 5.10, arm64).
+KVERS := $(if $(KVER),$(KVER),$(shell tools/kernels kvers $(TARGET)))
+
+ifneq ($(OUT),)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(origin AR),default)
+AR := $(CROSS_COMPILE)ar
+endif
+LDSTATIC := -static
+PKG_CONFIG_DYN := PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
+PKG_CONFIG := $(PKG_CONFIG_DYN) --static
+KMAKEFLAGS := ARCH=$(TARGET) CROSS_COMPILE=$(CROSS_COMPILE)
+else
 CC ?= cc
+PKG_CONFIG := pkg-config
+PKG_CONFIG_DYN := pkg-config
+endif
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Iinclude/uapi
 LIBCFLAGS = $(CFLAGS) -fPIC -fvisibility=hidden -pthread
 
 lib_so := lib/libswing.so.$(VERSION)
-lib_a := lib/libswing.a
+lib_a := $(OUT)lib/libswing.a
 lib_src := lib/swing.c
-tools := tools/swingctl/swingctl tools/demo/swingdemo bench/swingbench \
-	tests/fuzz/swingfuzz tests/stress/swingstress
+tools := $(addprefix $(OUT),tools/swingctl/swingctl tools/demo/swingdemo \
+	bench/swingbench tests/fuzz/swingfuzz tests/stress/swingstress)
 tests_src := $(wildcard tests/*.c)
-tests := $(patsubst %.c,%,$(filter-out tests/helpers.c,$(tests_src)))
+tests := $(patsubst %.c,$(OUT)%,$(filter-out tests/helpers.c,$(tests_src)))
+# What the guest runs of a cross-built tree besides the programs.
+scripts := tests/run-suite tests/fuzz/run tests/stress/run tools/kernel-reports
 
 ifeq ($(V),1)
 Q :=
@@ -33,25 +69,35 @@ else
 Q := @
 endif
 
+ifeq ($(OUT),)
 all: version-check module lib $(tools) $(tests)
+else
+all: version-check module $(lib_a) $(tools) $(tests) $(addprefix $(OUT),$(scripts))
+endif
 
 # The version is defined once, in the UAPI header; dkms.conf must agree.
 version-check:
 	$(Q)grep -q '^PACKAGE_VERSION="$(VERSION)"$$' dkms.conf || \
 		{ echo "dkms.conf: PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
 
+# One directory of symlinks per kernel (build/KVER), built with that
+# kernel's kbuild and the compiler its headers name (gcc-10 for 5.10, from
+# tools/kernels; a cross compiler for arm64).
 module:
 	$(Q)set -e; for k in $(KVERS); do \
 		d=build/$$k; mkdir -p $$d; \
 		for f in module/*.c module/*.h module/Kbuild; do \
 			ln -sf ../../$$f $$d/; done; \
-		$(MAKE) -s -C /lib/modules/$$k/build M=$(CURDIR)/$$d \
-			SWING_INCLUDE=$(CURDIR)/include modules; \
+		kb=$$(tools/kernels build $(TARGET) $$k); \
+		p=$$(tools/kernels path $(TARGET) $$k); \
+		PATH=$${p:+$$p:}$$PATH $(MAKE) -s -C $$kb M=$(CURDIR)/$$d \
+			$(KMAKEFLAGS) SWING_INCLUDE=$(CURDIR)/include modules; \
 	done
 
 lib: $(lib_so) $(lib_a) lib/libswing.so lib/libswing.pc
 
-lib/swing.o: $(lib_src) include/swing.h $(uapi)
+$(OUT)lib/swing.o: $(lib_src) include/swing.h $(uapi)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LIBCFLAGS) -c -o $@ $<
 
 $(lib_so): lib/swing.o lib/libswing.map
@@ -62,39 +108,65 @@ lib/libswing.so: $(lib_so)
 	$(Q)ln -sf libswing.so.$(VERSION) lib/libswing.so.$(MAJOR)
 	$(Q)ln -sf libswing.so.$(VERSION) $@
 
-$(lib_a): lib/swing.o
+$(lib_a): $(OUT)lib/swing.o
 	$(Q)$(AR) rcs $@ $^
 
 lib/libswing.pc: lib/libswing.pc.in $(uapi)
 	$(Q)sed -e 's|@VERSION@|$(VERSION)|' -e 's|@PREFIX@|$(PREFIX)|' \
 		-e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' $< > $@
 
-# Programs link the static library, so the guest needs no LD_LIBRARY_PATH.
-tools/swingctl/swingctl: tools/swingctl/swingctl.c $(lib_a)
-	$(Q)$(CC) $(CFLAGS) $$(pkg-config --cflags libkmod) -o $@ $< $(lib_a) \
-		$$(pkg-config --libs libkmod) -pthread
+# Programs link the static library, so the guest needs no LD_LIBRARY_PATH;
+# cross-built ones link everything statically (LDSTATIC), but for swingctl:
+# Debian ships libkmod as a shared library only, so the arm64 swingctl uses
+# the arm64 guest userland's (tools/kernels).
+$(OUT)tools/swingctl/swingctl: tools/swingctl/swingctl.c $(lib_a)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $$($(PKG_CONFIG_DYN) --cflags libkmod) -o $@ $< $(lib_a) \
+		$$($(PKG_CONFIG_DYN) --libs libkmod) -pthread
 
-tools/demo/swingdemo: tools/demo/swingdemo.c $(lib_a)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+$(OUT)tools/demo/swingdemo: tools/demo/swingdemo.c $(lib_a)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDSTATIC) -o $@ $< $(lib_a) -pthread
 
-bench/swingbench: bench/swingbench.c $(lib_a)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+$(OUT)bench/swingbench: bench/swingbench.c $(lib_a)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDSTATIC) -o $@ $< $(lib_a) -pthread
 
-tests/fuzz/swingfuzz: tests/fuzz/swingfuzz.c tests/totals.h $(lib_a)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+$(OUT)tests/fuzz/swingfuzz: tests/fuzz/swingfuzz.c tests/totals.h $(lib_a)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDSTATIC) -o $@ $< $(lib_a) -pthread
 
-tests/stress/swingstress: tests/stress/swingstress.c tests/totals.h $(lib_a)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(lib_a) -pthread
+$(OUT)tests/stress/swingstress: tests/stress/swingstress.c tests/totals.h $(lib_a)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDSTATIC) -o $@ $< $(lib_a) -pthread
 
-tests/%: tests/%.c tests/helpers.c tests/helpers.h $(lib_a)
+$(OUT)tests/%: tests/%.c tests/helpers.c tests/helpers.h $(lib_a)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< tests/helpers.c $(lib_a) \
-		$$(pkg-config --cflags --libs check) -pthread
+		$(LDSTATIC) $$($(PKG_CONFIG) --cflags --libs check) -pthread
 
-# The suite on both supported kernels; one summary line at the end.
-CHECK_KERNELS ?= $(shell ls /boot/vmlinuz-6.1.* /boot/vmlinuz-6.12.* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)
+ifneq ($(OUT),)
+$(addprefix $(OUT),$(scripts)): $(OUT)%: %
+	$(Q)mkdir -p $(@D)
+	$(Q)ln -sf $(CURDIR)/$< $@
+endif
+
+# The suite on every supported kernel of this machine's architecture (5.10,
+# 6.1, 6.12), or on arm64's three; one summary line at the end.
+supported = $(shell tools/kernels list $(1) | grep -E '^(5\.10|6\.1|6\.12)\.' | grep -v swingdebug)
+CHECK_KERNELS ?= $(call supported,$(HOST_ARCH))
+CHECK_ARM64_KERNELS ?= $(call supported,arm64)
+ifeq ($(OUT),)
 check: all
 	$(Q)tests/run-install
 	$(Q)tests/run-all $(CHECK_KERNELS)
+else
+check: all
+	$(Q)tests/run-all --arch $(TARGET) $(CHECK_ARM64_KERNELS)
+endif
+
+check-arm64:
+	$(Q)$(MAKE) ARCH=arm64 check
 
 demo: all
 	$(Q)tools/vmrun -- tools/demo/run-demo
@@ -173,4 +245,4 @@ uninstall:
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all version-check module lib check check-debug demo fuzz stress bench install uninstall clean
+.PHONY: all version-check module lib check check-arm64 check-debug demo fuzz stress bench install uninstall clean

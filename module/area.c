@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/nsproxy.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
@@ -419,7 +420,7 @@ static void area_write_protect(struct swing_area *area)
 	start = find_first_bit(area->dirty, area->npages);
 	while (start < area->npages) {
 		end = find_next_zero_bit(area->dirty, area->npages, start);
-		unmap_mapping_pages(area->mapping, start, end - start, false);
+		swing_unmap_mapping_pages(area->mapping, start, end - start, false);
 		/* PTEs gone before references are read: GUP-fast takes one, then rechecks. */
 		smp_mb();
 		kept = 0;

@@ -26,6 +26,56 @@ static inline void vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
 #endif
 
 /*
+ * unmap_mapping_pages() is not exported in 5.10 (it is in 6.1): there, its
+ * byte-range twin.  And 5.10's zap skips every page whose page->mapping is
+ * not the mapping being unmapped unless even_cows is set (zap_details'
+ * check_mapping, zap_pte_range()): swing's pages have no ->mapping, so
+ * without even_cows nothing would be unmapped at all.  It is safe: swing's
+ * VMAs are all shared, so there is no private COW page to keep.  (6.1 keeps
+ * only anonymous pages without it, should_zap_page().)
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+static inline void swing_unmap_mapping_pages(struct address_space *mapping,
+					     pgoff_t start, pgoff_t nr,
+					     bool even_cows)
+{
+	unmap_mapping_range(mapping, (loff_t)start << PAGE_SHIFT,
+			    (loff_t)nr << PAGE_SHIFT, 1);
+}
+#else
+#define swing_unmap_mapping_pages unmap_mapping_pages
+#endif
+
+/*
+ * Area pages are charged to the faulting task's memory cgroup with
+ * __GFP_ACCOUNT.  Not on 5.10: there a charged page is marked PageKmemcg, a
+ * page type kept in _mapcount, so mapping it into userspace corrupts both
+ * ("BUG: Bad page map" at unmap).  5.11 moved the mark into memcg_data.  On
+ * 5.10 an area's pages are bounded by max_pages_per_user only.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define SWING_GFP_ACCOUNT	0
+#else
+#define SWING_GFP_ACCOUNT	__GFP_ACCOUNT
+#endif
+
+/*
+ * fork() of an area's VMA (only after MADV_DOFORK): 6.1 calls ->open on the
+ * child's copy before copy_page_range(), so the VM_WIPEONFORK set there
+ * keeps every PTE out of the child; 5.10 calls it after the child's PTEs,
+ * writable ones included, are copied.  There, drop them: the whole
+ * mapping's, since no exported call unmaps one VMA of it.  Caller: ->open,
+ * under both mms' mmap locks (dup_mmap()), which the i_mmap lock nests in.
+ * The owner's PTEs go too and simply fault back.
+ */
+static inline void swing_fork_drop_ptes(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+	unmap_mapping_range(vma->vm_file->f_mapping, 0, 0, 1);
+#endif
+}
+
+/*
  * PTEs mapping an order-0 page: page_mapcount() is gone in 6.12, where
  * folio_mapcount() is inline (out of line and not exported in 6.1).
  */
@@ -41,6 +91,15 @@ static inline int swing_page_mapcount(struct page *page)
 }
 #endif
 
+/* kmap_local_page() is 5.11's; 5.10 has the atomic (non-sleeping) kind. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define swing_kmap_local(page)		kmap_atomic(page)
+#define swing_kunmap_local(addr)	kunmap_atomic(addr)
+#else
+#define swing_kmap_local(page)		kmap_local_page(page)
+#define swing_kunmap_local(addr)	kunmap_local(addr)
+#endif
+
 /*
  * Copy a page for COW and survive a poisoned source where the architecture
  * can (x86's machine-check-safe copy), as the kernel's own COW does since
@@ -50,12 +109,12 @@ static inline int swing_copy_page(struct page *to, struct page *from)
 {
 #ifdef copy_mc_to_kernel
 	unsigned long left;
-	void *vfrom = kmap_local_page(from);
-	void *vto = kmap_local_page(to);
+	void *vfrom = swing_kmap_local(from);
+	void *vto = swing_kmap_local(to);
 
 	left = copy_mc_to_kernel(vto, vfrom, PAGE_SIZE);
-	kunmap_local(vto);
-	kunmap_local(vfrom);
+	swing_kunmap_local(vto);
+	swing_kunmap_local(vfrom);
 	if (left) {
 		memory_failure_queue(page_to_pfn(from), 0);
 		return -EHWPOISON;
@@ -77,10 +136,15 @@ static inline void swing_put_ipc_ns(struct ipc_namespace *ns)
 #endif
 }
 
-/* Is our reference the namespace's last one?  (Counted in ns_common.) */
+/*
+ * Is our reference the namespace's last one?  Counted in ns_common since
+ * 5.11, in the ipc_namespace itself before.
+ */
 static inline bool swing_ipc_ns_unused(struct ipc_namespace *ns)
 {
-#ifdef CONFIG_IPC_NS
+#if defined(CONFIG_IPC_NS) && LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+	return refcount_read(&ns->count) == 1;
+#elif defined(CONFIG_IPC_NS)
 	return refcount_read(&ns->ns.count) == 1;
 #else
 	return false;	/* only init_ipc_ns, which never goes */

@@ -63,7 +63,7 @@ static struct page *make_private(struct swing_area *area, pgoff_t idx,
 	if (IS_ERR(page))
 		return page;
 	if (old || (mapped && page != mapped))
-		unmap_mapping_pages(area->mapping, idx, 1, false);
+		swing_unmap_mapping_pages(area->mapping, idx, 1, false);
 	if (old) {
 		unlock_page(old);
 		put_page(old);
@@ -294,12 +294,15 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
  * copies it only after MADV_DOFORK, and with VM_MIXEDMAP would copy its
  * PTEs, writable ones included, letting the child write into pages that a
  * snapshot may come to share.  VM_WIPEONFORK on the child's copy makes
- * dup_mmap() skip that (it calls ->open first); the child gets SIGBUS.
+ * dup_mmap() skip that (from 6.1 it calls ->open first; before, the copied
+ * PTEs are dropped here, swing_fork_drop_ptes()); the child gets SIGBUS.
  */
 static void swing_vm_open(struct vm_area_struct *vma)
 {
-	if (!vma_is_owners(vma))
+	if (!vma_is_owners(vma)) {
 		vm_flags_set(vma, VM_WIPEONFORK);
+		swing_fork_drop_ptes(vma);
+	}
 }
 
 static const struct vm_operations_struct swing_vm_ops = {

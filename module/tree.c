@@ -70,7 +70,7 @@ static struct page *page_alloc(gfp_t zero)
 {
 	struct page *page;
 
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | zero);
+	page = alloc_page(GFP_HIGHUSER | SWING_GFP_ACCOUNT | zero);
 	if (!page)
 		return NULL;
 	atomic_long_set(page_leaves(page), 1);

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/utsname.h>
+
 #include "helpers.h"
 
 int main(void)
@@ -56,6 +58,16 @@ int peer_wait(struct peer *p)
 	close(p->to);
 	close(p->from);
 	return child_status(p->pid);
+}
+
+int kernel_older_than(int major, int minor)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
+		abort();
+	return maj < major || (maj == major && min < minor);
 }
 
 void send_long(int fd, long v)

@@ -61,6 +61,7 @@ void send_long(int fd, long v);
 long recv_long(int fd);
 
 long swing_stat(const char *name);	/* /sys/class/misc/swing/NAME */
+int kernel_older_than(int major, int minor);	/* the running kernel's uname */
 unsigned long swing_param(const char *name);
 void set_param(const char *name, unsigned long value);
 

@@ -4,6 +4,9 @@
  * faults them in, like anonymous memory: a process whose cgroup's
  * memory.max is below what it writes is OOM-killed by its cgroup (the run
  * fails on any other kernel report), and every page comes back after.
+ * Not on 5.10, where a charged page cannot be mapped (module/compat.h,
+ * SWING_GFP_ACCOUNT): there the same process is not charged, finishes, and
+ * its pages come back all the same.  memory.peak is 5.19's.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +22,15 @@
 #define LIMIT (16UL << 20)
 
 static char cg[128];
+static int charged;	/* the kernel charges area pages (not 5.10) */
+
+static int has_peak(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/memory.peak", cg);
+	return access(path, F_OK) == 0;
+}
 
 static int write_file(const char *dir, const char *name, const char *value)
 {
@@ -63,6 +75,7 @@ static void cg_setup(void)
 	if (access(CGROOT "/cgroup.controllers", F_OK))
 		ck_assert_int_eq(mount("none", CGROOT, "cgroup2", 0, NULL), 0);
 	ck_assert_int_eq(write_file(CGROOT, "cgroup.subtree_control", "+memory"), 0);
+	charged = !kernel_older_than(5, 11);
 	snprintf(cg, sizeof(cg), CGROOT "/swing-memcg-%d", getpid());
 	ck_assert_int_eq(mkdir(cg, 0755), 0);
 	snprintf(max, sizeof(max), "%lu", LIMIT);
@@ -117,9 +130,15 @@ START_TEST(owner_over_limit)
 	cg_setup();
 	peer_start(&p, owner_main, NULL);
 	ck_assert_int_gt(recv_long(p.from), 0);
-	ck_assert_int_eq(peer_wait(&p), 128 + SIGKILL);
-	ck_assert_int_ge(read_key("memory.events", "oom_kill"), 1);
-	ck_assert_int_le(read_key("memory.peak", NULL), (long)LIMIT);
+	if (charged) {
+		ck_assert_int_eq(peer_wait(&p), 128 + SIGKILL);
+		ck_assert_int_ge(read_key("memory.events", "oom_kill"), 1);
+	} else {
+		ck_assert_int_eq(peer_wait(&p), 2);
+		ck_assert_int_eq(read_key("memory.events", "oom_kill"), 0);
+	}
+	if (has_peak())
+		ck_assert_int_le(read_key("memory.peak", NULL), (long)LIMIT);
 	wait_pages(pages);
 	ck_assert_int_eq(swing_stat("areas"), areas);
 	cg_teardown();
@@ -162,8 +181,13 @@ START_TEST(snapshot_copies_over_limit)
 	send_long(p.to, t);
 	ck_assert_int_eq(recv_long(p.from), 5);
 	ck_assert_int_lt(recv_long(p.from), (long)LIMIT);
-	ck_assert_int_eq(peer_wait(&p), 128 + SIGKILL);
-	ck_assert_int_ge(read_key("memory.events", "oom_kill"), 1);
+	if (charged) {
+		ck_assert_int_eq(peer_wait(&p), 128 + SIGKILL);
+		ck_assert_int_ge(read_key("memory.events", "oom_kill"), 1);
+	} else {
+		ck_assert_int_eq(peer_wait(&p), 2);
+		ck_assert_int_eq(read_key("memory.events", "oom_kill"), 0);
+	}
 	ck_assert_int_gt(swing_stat("cow_copies"), copies);
 	ck_assert_int_eq(pages_version(a, AREA), 5);
 	wait_pages(pages);
