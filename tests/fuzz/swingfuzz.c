@@ -354,8 +354,9 @@ static void fill_random(void *buf, size_t len)
 
 /*
  * The first address past user space: x86-64's TASK_SIZE_MAX, one page
- * below 128 TiB (0x7ffffffff000 with 4 KiB pages); 128 TiB elsewhere
- * (arm64's TASK_SIZE with 47-bit addresses, unmapped with 48).
+ * below 128 TiB (0x7ffffffff000 with 4 KiB pages).  Elsewhere 128 TiB:
+ * arm64's TASK_SIZE with 47-bit addresses; with 48 or 52 (Debian's 16k
+ * kernel), below where mmap places anything, so never mapped either.
  */
 #ifdef __x86_64__
 #define USER_END	((1UL << 47) - PAGE)
