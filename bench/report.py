@@ -24,6 +24,18 @@ def text(name, default="?"):
         return default
 
 
+# The guest's page size (bench/run records it; older runs were of 4 KiB).
+page = int(text("pagesize", "4096"))
+
+
+def size(b):
+    return f"{b >> 20} MiB" if b >= 1 << 20 else f"{b >> 10} KiB"
+
+
+base = size(page)             # "4 KiB"
+ptes = page // 8              # entries of a page table: 512 with 4 KiB pages
+pmd = size(page * ptes)       # what one of them maps: 2 MiB with 4 KiB pages
+
 handoff = rows("handoff.csv")
 stream = rows("stream.csv")
 cow = rows("cow.csv")
@@ -100,7 +112,7 @@ for s in big:
     sw = get(handoff, "hold_ms", mechanism="swing", size_mib=s)
     target(f"handoff {s} MiB: pipe / swing", ratio(get(handoff, "hold_ms", mechanism="pipe", size_mib=s), sw), ">=", 100)
     target(f"handoff {s} MiB: sealed memfd copy / swing", ratio(get(handoff, "hold_ms", mechanism="memfd-copy", size_mib=s), sw), ">=", 10)
-    target(f"handoff {s} MiB: fork (4 KiB pages) / swing", ratio(get(handoff, "hold_ms", mechanism="fork", size_mib=s), sw), ">=", 1)
+    target(f"handoff {s} MiB: fork ({base} pages) / swing", ratio(get(handoff, "hold_ms", mechanism="fork", size_mib=s), sw), ">=", 1)
 for pat in ("spread", "clustered"):
     for s in big:
         sw = get(stream, "round_ms", pattern=pat, mechanism="swing", size_mib=s)
@@ -135,8 +147,8 @@ p("A producer has just written every page of N bytes of state; a consumer "
   "working on its own copy); memfd-give: its state already is a memfd, which it "
   "unmaps, seals and passes (it gives its memory away). process_vm_readv: the "
   "consumer copies from the producer. fork: the child is the snapshot; `fork` "
-  "uses 4 KiB pages like swing (MADV_NOHUGEPAGE), `fork-thp` the kernel's "
-  "default transparent huge pages, where fork copies one entry per 2 MiB.")
+  f"uses {base} pages like swing (MADV_NOHUGEPAGE), `fork-thp` the kernel's "
+  f"default transparent huge pages, where fork copies one entry per {pmd}.")
 p("")
 mechs = []
 for r in handoff:
@@ -158,7 +170,7 @@ p("The producer owns N bytes, dirties 1% of its pages, hands a fresh snapshot "
   "over and waits until the consumer has read 1% of it; repeated, the median "
   "round is shown. The previous snapshot is held while the producer writes, so "
   "its writes are copy-on-write faults for swing and fork alike. *spread*: "
-  "every 100th page (every 2 MiB of the state changes: the worst case for "
+  f"every 100th page (every {size(512 * page)} of the state changes: the worst case for "
   "swing's tree, whose 512-page leaves are copied on first write, and for page "
   "tables); *clustered*: runs of 32 pages. *dirty*: the producer's write per "
   "page. *enable*, *take*, *read*: swing's `enablehook`, the consumer's `hook` "
@@ -181,7 +193,7 @@ p("")
 table(["mechanism", "MiB", "cow (ns/page)", "reuse (ns/page)", "reps"],
       [[r["mechanism"], r["size_mib"], r["cow_ns_per_page"], r["reuse_ns_per_page"], r["reps"]] for r in cow])
 p("A consumer reading every word of 256 MiB: a hooked area (faults map up to "
-  "512 pages at once), a hooked area with `SWING_HOOK_POPULATE` (mapped at "
+  f"{ptes} pages at once), a hooked area with `SWING_HOOK_POPULATE` (mapped at "
   "hook), and a forked child reading inherited memory (PTEs copied by fork).")
 p("")
 table(["mechanism", "MiB", "read (ms)", "reps"],

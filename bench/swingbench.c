@@ -32,7 +32,9 @@
 
 #include "swing.h"
 
-#define PAGE	4096UL
+/* sysconf(_SC_PAGESIZE), set first thing in main(): 4, 16 or 64 KiB. */
+static unsigned long page_size;
+#define PAGE	page_size
 #define MIB	(1UL << 20)
 #define CHUNK	(1UL << 20)	/* bytes per write()/read()/vmsplice() */
 #define MAXREPS	32
@@ -89,9 +91,11 @@ static FILE *csv_open(const char *name, const char *header)
 }
 
 /*
- * Process memory.  In 4 KiB pages, like an area's, unless thp: Debian's
- * kernels back anonymous memory with 2 MiB pages when they can, and then
- * fork() copies one entry per 2 MiB instead of 512.
+ * Process memory.  In base pages (PAGE), like an area's, unless thp:
+ * Debian's kernels back anonymous memory with PMD-sized pages when they
+ * can, and then fork() copies one entry per PMD instead of a page table's
+ * worth (2 MiB instead of 512 entries with 4 KiB pages; 32 MiB instead of
+ * 2048 with 16 KiB).
  */
 static void *map_anon_thp(size_t len, int thp)
 {
@@ -597,9 +601,10 @@ static void bench_handoff(void)
 
 /*
  * The 1% a round dirties and the consumer reads.  Spread: every 100th page,
- * so that every 2 MiB of the area changes (the worst case for swing's tree
- * and for page tables alike).  Clustered: runs of 128 KiB, as when whole
- * records or batches change.  Returns the sum of the first words read.
+ * so that every 512-page leaf of swing's tree and every page table of the
+ * area changes (the worst case for both; every 2 MiB with 4 KiB pages).
+ * Clustered: runs of 32 pages (128 KiB of 4 KiB), as when whole records or
+ * batches change.  Returns the sum of the first words read.
  */
 static long pattern_pages(char *p, size_t len, int clustered, int round,
 			  int write)
@@ -1102,6 +1107,7 @@ int main(int argc, char **argv)
 	const char *sizelist = "1,4,16,64,256,1024";
 	int opt, all;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((opt = getopt(argc, argv, "m:o:s:r:h")) != -1) {
 		switch (opt) {
 		case 'm':

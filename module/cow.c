@@ -26,6 +26,7 @@
 #include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 
 #include "area.h"
 #include "compat.h"
@@ -72,12 +73,18 @@ static struct page *make_private(struct swing_area *area, pgoff_t idx,
 }
 
 /*
- * Pages a read fault maps: 16 (64 KiB, the kernel's fault-around) where the
- * last window did not end, doubling up to 512 (2 MiB, one page table) on a
- * sequential read; reading 1 GiB takes some 520 faults.
+ * Pages a read fault maps: 64 KiB, the kernel's default fault-around, where
+ * the last window did not end (16 pages of 4 KiB, 4 of 16 KiB), doubling
+ * up to one page table, PTRS_PER_PTE pages, on a sequential read (512
+ * pages of 4 KiB: 2 MiB; 2048 of 16 KiB: 32 MiB).  Reading 1 GiB takes some
+ * 520 faults with 4 KiB pages, some 40 with 16 KiB ones.  Both are powers
+ * of two: the small window is aligned to its size and doubles to the big.
  */
-#define SWING_FAULT_WINDOW_MIN	16
-#define SWING_FAULT_WINDOW_MAX	512
+#define SWING_FAULT_WINDOW_MIN	((unsigned int)DIV_ROUND_UP(SZ_64K, PAGE_SIZE))
+#define SWING_FAULT_WINDOW_MAX	((unsigned int)PTRS_PER_PTE)
+static_assert(!(SWING_FAULT_WINDOW_MIN & (SWING_FAULT_WINDOW_MIN - 1)) &&
+	      !(SWING_FAULT_WINDOW_MAX & (SWING_FAULT_WINDOW_MAX - 1)) &&
+	      SWING_FAULT_WINDOW_MIN <= SWING_FAULT_WINDOW_MAX);
 /* Pages handed to one vm_insert_pages() call. */
 #define SWING_INSERT_BATCH	32
 

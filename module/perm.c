@@ -39,7 +39,7 @@ MODULE_PARM_DESC(max_areas_per_user,
 static unsigned long swing_max_pages_per_user;
 module_param_named(max_pages_per_user, swing_max_pages_per_user, ulong, 0644);
 MODULE_PARM_DESC(max_pages_per_user,
-		 "Pages the areas of one user may span; beyond, ENOSPC (0: no limit, the default)");
+		 "Pages (of PAGE_SIZE bytes) the areas of one user may span; beyond, ENOSPC (0: no limit, the default)");
 
 struct swing_user {
 	unsigned long areas;

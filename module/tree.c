@@ -13,9 +13,11 @@
 #include "compat.h"
 #include "tree.h"
 
-#define SWING_TREE_SHIFT	9
-#define SWING_TREE_SLOTS	(1UL << SWING_TREE_SHIFT)
-static_assert(SWING_TREE_SLOTS == SWING_TREE_LEAF_PAGES);
+/*
+ * A node's size follows its slot count (tree.h), not PAGE_SIZE: it is
+ * allocated from swing_node_cache, sized by this struct.
+ */
+#define SWING_TREE_SLOTS	SWING_TREE_LEAF_PAGES
 #define SWING_TREE_MASK		(SWING_TREE_SLOTS - 1)
 
 struct swing_node {
@@ -114,7 +116,10 @@ static void node_put(struct swing_node *node, unsigned int level)
 		else
 			page_unshare(node->slot[i]);
 	}
-	/* Freeing a 64 GiB tree puts 16M pages: let others run meanwhile. */
+	/*
+	 * Freeing a 64 GiB tree puts 16M pages (4M of 16 KiB): let others
+	 * run meanwhile.
+	 */
 	cond_resched();
 	kmem_cache_free(swing_node_cache, node);
 	atomic_long_dec(&swing_nr_nodes);
@@ -207,8 +212,9 @@ void swing_tree_destroy(struct swing_tree *t)
 
 
 /*
- * The leaf slots holding pages [@idx & ~511, (@idx | 511) + 1), or NULL if
- * that leaf does not exist.  Valid while the caller holds the tree's lock.
+ * The SWING_TREE_LEAF_PAGES leaf slots holding the pages from
+ * round_down(@idx, SWING_TREE_LEAF_PAGES) on, or NULL if that leaf does not
+ * exist.  Valid while the caller holds the tree's lock.
  */
 struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx)
 {

@@ -10,9 +10,10 @@
 struct swing_node;
 
 /*
- * The pages of one area: a copy-on-write radix tree of 512-slot nodes, like
- * a page table.  A snapshot shares the root (one reference, O(1)); a write
- * copies only the nodes on its path that are shared.  Leaves hold page
+ * The pages of one area: a copy-on-write radix tree of 512-slot nodes
+ * (SWING_TREE_LEAF_PAGES, below, whatever the page size), like a page
+ * table.  A snapshot shares the root (one reference, O(1)); a write copies
+ * only the nodes on its path that are shared.  Leaves hold page
  * pointers; a page may be held by several leaves, and counts them in
  * page->private (the page is ours: never in the page cache, never on the LRU,
  * so nothing else reads that field).
@@ -51,7 +52,15 @@ int swing_tree_init(struct swing_tree *t, pgoff_t npages);
 void swing_tree_share(struct swing_tree *dst, struct swing_tree *src);
 void swing_tree_destroy(struct swing_tree *t);
 
-#define SWING_TREE_LEAF_PAGES	512
+/*
+ * Slots per node, and so pages per leaf: 512 whatever PAGE_SIZE is.  A node
+ * is not a page: it comes from a slab cache of its own size (a refcount and
+ * 512 pointers), so the fanout need not follow PAGE_SIZE, and with it fixed
+ * the tree has the same shape and a node copy the same cost on every
+ * kernel.  A leaf covers 2 MiB of 4 KiB pages, 8 MiB of 16 KiB ones.
+ */
+#define SWING_TREE_SHIFT	9
+#define SWING_TREE_LEAF_PAGES	(1UL << SWING_TREE_SHIFT)
 
 struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx);
 struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx);

@@ -16,12 +16,16 @@
 static long *area;
 static volatile int stop;
 
+/* A word a little less than a page apart: about one in every page. */
+#define STRIDE (PAGE / sizeof(long) - 3)
+
 static void *writer(void *arg)
 {
 	long id = (long)arg, n = 0;
+	size_t stride = STRIDE;
 
 	while (!stop) {
-		for (size_t i = id; i < LEN / sizeof(long); i += 509)
+		for (size_t i = id; i < LEN / sizeof(long); i += stride)
 			area[i] = ++n;
 	}
 	return NULL;

@@ -169,7 +169,10 @@ START_TEST(successive_snapshots)
 }
 END_TEST
 
-/* An area large enough for a two-level page tree. */
+/*
+ * An area large enough for a two-level page tree: more pages than a leaf's
+ * 512 (module/tree.h: SWING_TREE_LEAF_PAGES, whatever the page size).
+ */
 START_TEST(multi_level_tree)
 {
 	const size_t len = 1200 * PAGE;

@@ -127,7 +127,7 @@ static long pipe_label(int pipe_fd)
 
 	if (n < 0)
 		return -errno;
-	return n == PAGE ? page_label(buf) : -EIO;
+	return n == (ssize_t)PAGE ? page_label(buf) : -EIO;
 }
 
 /*

@@ -15,6 +15,13 @@
 
 #include "helpers.h"
 
+unsigned long swing_page_size;
+
+static void __attribute__((constructor)) page_size_init(void)
+{
+	swing_page_size = sysconf(_SC_PAGESIZE);
+}
+
 int main(void)
 {
 	SRunner *sr = srunner_create(swing_suite());

@@ -15,7 +15,13 @@
 
 #include "swing.h"
 
-#define PAGE 4096UL
+/*
+ * The page size, sysconf(_SC_PAGESIZE), read once before main() (helpers.c):
+ * 4 KiB on x86, 4, 16 or 64 KiB on arm64.  Not a constant expression, so
+ * no static array is sized by it.
+ */
+extern unsigned long swing_page_size;
+#define PAGE swing_page_size
 
 /* Each test binary defines its suite; helpers.c runs it. */
 Suite *swing_suite(void);

@@ -13,7 +13,7 @@
 
 #include "helpers.h"
 
-#define AREA		(64UL << 20)	/* written in full: 16384 pages */
+#define AREA		(64UL << 20)	/* written in full: 16384 pages of 4 KiB */
 #define SNAPSHOTS	3000		/* below max_areas_per_user (4096) */
 #define LATENCY_MS	100
 #define IOCTLS		50

@@ -3,6 +3,7 @@
  * swingctl list/info show areas made by other processes, from /proc/swing,
  * and fail with the documented exit codes.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -25,8 +26,18 @@ static int run(const char *cmd, char *out, size_t size)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/* Does @out hold @fmt, printed with @n? */
+static bool has_line(const char *out, const char *fmt, long n)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), fmt, n);
+	return strstr(out, want) != NULL;
+}
+
 START_TEST(list_and_info_show_other_processes_areas)
 {
+	const long npages = (3 << 20) / PAGE;	/* 768 of 4 KiB, 192 of 16 KiB */
 	struct peer src, r;
 	long token, hooked, copies;
 	char cmd[256], out[8192], want[256];
@@ -69,15 +80,16 @@ START_TEST(list_and_info_show_other_processes_areas)
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "size:           3145728 bytes (3 MiB)") &&
 		      strstr(out, "hooks taken:    1") &&
-		      strstr(out, "resident pages: 768") &&
-		      strstr(out, "shared pages:   768"), "info:\n%s", out);
+		      has_line(out, "resident pages: %ld\n", npages) &&
+		      has_line(out, "shared pages:   %ld\n", npages),
+		      "info:\n%s", out);
 	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld --json", hooked);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
 	snprintf(want, sizeof(want), "\"source_token\": %ld", token);
 	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
 
-	/* 768 pages held by two areas count twice module-wide */
-	ck_assert_int_eq(swing_stat("shared_pages"), 2 * 768);
+	/* the pages, held by two areas, count twice module-wide */
+	ck_assert_int_eq(swing_stat("shared_pages"), 2 * npages);
 
 	/*
 	 * A page the source rewrites is no longer shared by the source.  The
@@ -89,13 +101,15 @@ START_TEST(list_and_info_show_other_processes_areas)
 	ck_assert_int_eq(remote(&src, R_WRITE, 0, 5), 0);
 	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld", token);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
-	ck_assert_msg(strstr(out, "shared pages:   767"), "info:\n%s", out);
-	ck_assert_int_eq(swing_stat("shared_pages"), 767 + 768);
+	ck_assert_msg(has_line(out, "shared pages:   %ld\n", npages - 1),
+		      "info:\n%s", out);
+	ck_assert_int_eq(swing_stat("shared_pages"), npages - 1 + npages);
 	ck_assert_int_eq(remote(&r, R_WRITE, 0, 6), 0);
 	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld", hooked);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
-	ck_assert_msg(strstr(out, "shared pages:   767"), "info:\n%s", out);
-	ck_assert_int_eq(swing_stat("shared_pages"), 2 * 767);
+	ck_assert_msg(has_line(out, "shared pages:   %ld\n", npages - 1),
+		      "info:\n%s", out);
+	ck_assert_int_eq(swing_stat("shared_pages"), 2 * (npages - 1));
 	ck_assert_int_eq(swing_stat("cow_copies"), copies + 1);
 
 	ck_assert_int_eq(remote_stop(&r), 0);
@@ -143,7 +157,7 @@ START_TEST(dump_hexdumps_a_snapshot)
 {
 	struct peer src;
 	long token, areas;
-	char cmd[256], out[8192];
+	char cmd[256], out[8192], want[256];
 
 	remote_start(&src);
 	token = remote(&src, R_CREATE, 2 * PAGE, 0);
@@ -154,13 +168,19 @@ START_TEST(dump_hexdumps_a_snapshot)
 	ck_assert_int_eq(remote(&src, R_ENABLE, token, 0), 0);
 	areas = swing_stat("areas");
 
-	snprintf(cmd, sizeof(cmd), SWINGCTL " dump %ld --offset 4096 --length 20", token);
+	/* page 1: offset 0x1000 with 4 KiB pages, 0x4000 with 16 KiB */
+	snprintf(cmd, sizeof(cmd), SWINGCTL " dump %ld --offset %lu --length 20",
+		 token, PAGE);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
-	ck_assert_str_eq(out,
-		"00001000  00 00 00 00 00 00 00 00  68 65 6c 6c 6f 00 00 00  |........hello...|\n"
-		"00001010  00 00 00 00                                       |....|\n");
+	snprintf(want, sizeof(want),
+		 "%08lx  00 00 00 00 00 00 00 00  68 65 6c 6c 6f 00 00 00  |........hello...|\n"
+		 "%08lx  00 00 00 00                                       |....|\n",
+		 PAGE, PAGE + 16);
+	ck_assert_str_eq(out, want);
 	ck_assert_int_eq(swing_stat("areas"), areas);	/* released again */
-	snprintf(cmd, sizeof(cmd), SWINGCTL " dump %ld --offset 9000 2>/dev/null", token);
+	/* past the end of the two pages (9000 with 4 KiB pages) */
+	snprintf(cmd, sizeof(cmd), SWINGCTL " dump %ld --offset %lu 2>/dev/null",
+		 token, 2 * PAGE + 808);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 2);
 	ck_assert_int_eq(run(SWINGCTL " dump 2147483647 2>/dev/null", out, sizeof(out)), 4);
 	ck_assert_int_eq(remote_stop(&src), 0);

@@ -45,9 +45,11 @@
 #include "swing.h"
 #include "../totals.h"
 
-#define PAGE		4096UL
+/* sysconf(_SC_PAGESIZE), set first thing in main(): 4, 16 or 64 KiB. */
+static unsigned long page_size;
+#define PAGE		page_size
 #define WORDS		(PAGE / sizeof(uint64_t))
-#define MAX_AREA	(4UL << 20)
+#define MAX_AREA	(4UL << 20)	/* bytes */
 #define SLOTS		256
 #define MAX_ENTRIES	24
 #define NOBODY		65534
@@ -154,7 +156,7 @@ struct kept_pipe {
 		unsigned long word;
 		uint64_t val;
 	} own[MAX_OWN];
-	uint64_t want[SPLICE_PAGES * WORDS];	/* at the vmsplice */
+	uint64_t *want;	/* SPLICE_PAGES * WORDS, at the vmsplice: shared too */
 };
 
 static pthread_mutex_t pipe_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -350,12 +352,27 @@ static void fill_random(void *buf, size_t len)
 		w[i] = rnd();
 }
 
-/* A pointer for an ioctl argument: mostly good, sometimes not. */
+/*
+ * The first address past user space: x86-64's TASK_SIZE_MAX, one page
+ * below 128 TiB (0x7ffffffff000 with 4 KiB pages).  Elsewhere 128 TiB:
+ * arm64's TASK_SIZE with 47-bit addresses; with 48 or 52 (Debian's 16k
+ * kernel), below where mmap places anything, so never mapped either.
+ */
+#ifdef __x86_64__
+#define USER_END	((1UL << 47) - PAGE)
+#else
+#define USER_END	(1UL << 47)
+#endif
+
+/*
+ * A pointer for an ioctl argument: mostly good, sometimes not: low
+ * addresses, a kernel one, the end of user space, the last page of all.
+ */
 static void *pick_arg(void *good)
 {
-	static char *const bad[] = {
+	char *const bad[] = {
 		NULL, (char *)1, (char *)0xffff888000000000UL,
-		(char *)0x7ffffffff000UL, (char *)-4096L,
+		(char *)USER_END, (char *)-PAGE,
 	};
 
 	if (below(8))
@@ -1077,10 +1094,13 @@ static void worker(int n, uint64_t seed)
 	unlink(path);
 	if (blockdev)
 		directfd = open(blockdev, O_RDWR | O_DIRECT | O_CLOEXEC);
-	pipes = mmap(NULL, MAX_PIPES * sizeof(*pipes), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pipes = mmap(NULL, MAX_PIPES * (sizeof(*pipes) + SPLICE_PAGES * PAGE),
+		     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pipes == MAP_FAILED)
 		_exit(5);
+	for (i = 0; i < MAX_PIPES; i++)	/* after the slots, in the same map */
+		pipes[i].want = (uint64_t *)(pipes + MAX_PIPES) +
+				i * SPLICE_PAGES * WORDS;
 	/*
 	 * Some root workers live in an IPC namespace of their own (token
 	 * tables made and dropped, tokens of the board meaning nothing
@@ -1127,6 +1147,7 @@ int main(int argc, char **argv)
 	uint64_t seed = time(NULL);
 	pid_t *pids;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((opt = getopt(argc, argv, "t:p:T:s:d:")) != -1) {
 		switch (opt) {
 		case 't': seconds = atoi(optarg); break;

@@ -45,7 +45,9 @@
 #include "swing.h"
 #include "../totals.h"
 
-#define PAGE		4096UL
+/* sysconf(_SC_PAGESIZE), set first thing in main(): 4, 16 or 64 KiB. */
+static unsigned long page_size;
+#define PAGE		page_size
 #define WORDS		(PAGE / sizeof(uint64_t))
 #define NAREAS		3
 #define APAGES		128
@@ -63,9 +65,13 @@ struct result {
 	long pipe_changed;	/* of those, pipes not of one version */
 };
 
+/*
+ * The word (below 65536: pages of up to 512 KiB) in the low 16 bits, the
+ * page (below APAGES) above it, the version in the top half.
+ */
 static uint64_t pattern(uint64_t version, uint64_t page, uint64_t word)
 {
-	return version << 32 ^ page << 12 ^ word ^ 0x5a5a000000000000ULL;
+	return version << 32 ^ page << 16 ^ word ^ 0x5a5a000000000000ULL;
 }
 
 static uint64_t rng = 88172645463325252ULL;
@@ -254,7 +260,7 @@ static void report_pipe(int token, long v, unsigned long first,
  */
 static void splice_reader(int in, int out)
 {
-	static uint64_t buf[APAGES * WORDS];
+	uint64_t *buf = malloc(ALEN);
 	struct result r = { 0 };
 	int token[NAREAS], fds[2], t, k;
 	unsigned long first, npages, max, i, bad, at = 0;
@@ -263,7 +269,7 @@ static void splice_reader(int in, int out)
 	ssize_t n;
 	long v;
 
-	if (recv_all(in, token, sizeof(token)))
+	if (!buf || recv_all(in, token, sizeof(token)))
 		_exit(12);
 	rng ^= getpid();
 	/* Non-blocking: a short vmsplice or read is a failure, not a hang. */
@@ -583,6 +589,7 @@ int main(int argc, char **argv)
 	}
 	if (seconds < 4 || readers < 1 || readers > 64)
 		return 2;
+	page_size = sysconf(_SC_PAGESIZE);
 	before = swing_totals();
 	rng ^= time(NULL);
 

@@ -13,14 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "swing.h"
 
-#define PAGE 4096
-#define LEN (2 * PAGE)
-
 int main(int argc, char **argv)
 {
+	const size_t page = sysconf(_SC_PAGESIZE);	/* 4, 16 or 64 KiB */
+	const size_t len = 2 * page;
 	const char *who = argc > 1 ? argv[1] : "";
 	char line[128];
 	char *area;
@@ -28,11 +28,11 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(who, "producer")) {
-		if (createarea((void **)&area, &token, LEN)) {
+		if (createarea((void **)&area, &token, len)) {
 			perror("createarea");
 			return 1;
 		}
-		printf("%s: createarea: token %d, %d bytes at %p\n", who, token, LEN,
+		printf("%s: createarea: token %d, %zu bytes at %p\n", who, token, len,
 		       (void *)area);
 		if (argc > 2) {
 			FILE *f = fopen(argv[2], "w");
@@ -60,12 +60,12 @@ int main(int argc, char **argv)
 
 		switch (line[0]) {
 		case 'r':
-			printf("%s: r -> page 0: %d, page 1: %d\n", who, area[0], area[PAGE]);
+			printf("%s: r -> page 0: %d, page 1: %d\n", who, area[0], area[page]);
 			continue;
 		case 'w':
 			n = atoi(line + 1);
 			area[0] = (char)n;
-			area[PAGE] = (char)n;
+			area[page] = (char)n;
 			printf("%s: w %d\n", who, n);
 			continue;
 		case 'e':

@@ -12,6 +12,7 @@
 #include <libkmod.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "swing.h"
 
@@ -142,6 +143,8 @@ static int no_table(void)
 
 static int cmd_list(int argc, char **argv)
 {
+	/* /proc/swing counts pages of the kernel's size, ours */
+	const unsigned long long page = sysconf(_SC_PAGESIZE);
 	struct area_row *rows;
 	int json = 0, n;
 	char sz[32];
@@ -180,8 +183,8 @@ static int cmd_list(int argc, char **argv)
 			printf("%8d %8d %6u %5.4o %10s %10s %10s %6u %7s %8s\n",
 			       r->token, r->pid, r->uid, r->mode,
 			       human(r->size, sz, sizeof(sz)),
-			       human((unsigned long long)r->resident * 4096, res, sizeof(res)),
-			       human((unsigned long long)r->shared * 4096, sh, sizeof(sh)),
+			       human((unsigned long long)r->resident * page, res, sizeof(res)),
+			       human((unsigned long long)r->shared * page, sh, sizeof(sh)),
 			       r->hooks, r->enabled ? "yes" : "no", src);
 		}
 	}
@@ -445,6 +448,7 @@ static int cmd_status(void)
 		printf("per user:    %s areas (0: no limit), ", buf);
 	if (read_line(SYSFS_MODULE "/parameters/max_pages_per_user", buf, sizeof(buf)) == 0)
 		printf("%s pages (0: no limit)\n", buf);
+	printf("page size:   %ld bytes\n", sysconf(_SC_PAGESIZE));
 	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
 		snprintf(path, sizeof(path), SYSFS_DEVICE "/%s", totals[i]);
 		if (read_line(path, buf, sizeof(buf)) == 0)

@@ -32,9 +32,14 @@ struct swing_version {
 	__u64 reserved[2];	/* out: zero */
 };
 
-/* SWING_IOC_CREATE: a new zero-filled area mapped read-write in the caller. */
+/*
+ * SWING_IOC_CREATE: a new zero-filled area mapped read-write in the caller.
+ * Lengths are in bytes; an area is made of pages of the kernel's page size
+ * (sysconf(_SC_PAGESIZE): 4 KiB on x86, 4, 16 or 64 KiB on arm64), which
+ * is also the unit of every page count in /proc/swing and sysfs.
+ */
 struct swing_create {
-	__u64 length;		/* in: bytes, rounded up to pages */
+	__u64 length;		/* in: bytes, rounded up to whole pages */
 	__u32 flags;		/* in: must be 0 */
 	__s32 token;		/* out: the new area's token */
 	__u64 addr;		/* out: where it is mapped */
