@@ -72,7 +72,7 @@ endif
 ifeq ($(OUT),)
 all: version-check module lib $(tools) $(tests)
 else
-all: version-check module $(lib_a) $(tools) $(tests) $(addprefix $(OUT),$(scripts))
+all: version-check module $(lib_a) $(tools) $(tests) $(addprefix $(OUT),$(scripts)) $(OUT)build
 endif
 
 # The version is defined once, in the UAPI header; dkms.conf must agree.
@@ -149,6 +149,10 @@ ifneq ($(OUT),)
 $(addprefix $(OUT),$(scripts)): $(OUT)%: %
 	$(Q)mkdir -p $(@D)
 	$(Q)ln -sf $(CURDIR)/$< $@
+
+# The modules, where tests find them from tests/ (../build/KVER/swing.ko).
+$(OUT)build:
+	$(Q)ln -sfn $(CURDIR)/build $@
 endif
 
 # The suite on every supported kernel of this machine's architecture (5.10,
@@ -172,16 +176,16 @@ demo: all
 	$(Q)tools/vmrun -- tools/demo/run-demo
 
 # The fuzzer or the stress test alone, as long as you like, on one kernel
-# (KVER=..., default: the newest installed).
+# (KVER=..., default: the newest of the target's; ARCH=arm64 for arm64's).
 FUZZ_SECONDS ?= 600
 STRESS_SECONDS ?= 600
 fuzz: all
-	$(Q)tools/vmrun $(if $(KVER),--kernel $(KVER)) --timeout $$(($(FUZZ_SECONDS) + 600)) \
-		-- env SWING_FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-suite fuzz/run
+	$(Q)tools/vmrun --arch $(TARGET) $(if $(KVER),--kernel $(KVER)) --timeout $$(($(FUZZ_SECONDS) + 600)) \
+		-- env SWING_FUZZ_SECONDS=$(FUZZ_SECONDS) $(OUT)tests/run-suite fuzz/run
 
 stress: all
-	$(Q)tools/vmrun $(if $(KVER),--kernel $(KVER)) --timeout $$(($(STRESS_SECONDS) + 600)) \
-		-- env SWING_STRESS_SECONDS=$(STRESS_SECONDS) tests/run-suite stress/run
+	$(Q)tools/vmrun --arch $(TARGET) $(if $(KVER),--kernel $(KVER)) --timeout $$(($(STRESS_SECONDS) + 600)) \
+		-- env SWING_STRESS_SECONDS=$(STRESS_SECONDS) $(OUT)tests/run-suite stress/run
 
 # The suite on a 6.1 debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak),
 # built from linux-source-6.1 and cached in /var/tmp/swing-debug.

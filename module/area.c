@@ -129,6 +129,12 @@ static int swing_init_fs_context(struct fs_context *fc)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->dops = &swing_dops;
+	/*
+	 * Areas hold data, never code: no PROT_EXEC (mmap, mprotect, nor
+	 * READ_IMPLIES_EXEC), so no instruction cache to keep coherent with
+	 * the pages the kernel writes.
+	 */
+	fc->s_iflags |= SB_I_NOEXEC;
 	return 0;
 }
 
@@ -421,7 +427,15 @@ static void area_write_protect(struct swing_area *area)
 	while (start < area->npages) {
 		end = find_next_zero_bit(area->dirty, area->npages, start);
 		swing_unmap_mapping_pages(area->mapping, start, end - start, false);
-		/* PTEs gone before references are read: GUP-fast takes one, then rechecks. */
+		/*
+		 * PTEs cleared (arm64: a relaxed xchg) before page counts are
+		 * read.  Pairs with GUP-fast's full barrier between taking its
+		 * reference and re-reading the PTE (try_grab_folio() or
+		 * try_get_folio(), then the PTE recheck): either it sees the
+		 * PTE gone and drops its reference, or we see it.  The unmap
+		 * has flushed the TLB too (arm64: TLBI, then DSB ISH), so no
+		 * CPU still writes through an old writable entry.
+		 */
 		smp_mb();
 		kept = 0;
 		for (i = start; i < end; i = lim) {
@@ -558,7 +572,7 @@ int swing_area_set_enabled(struct swing_area *area, bool enabled)
 	if (area->released) {
 		ret = -ENOENT;
 	} else {
-		area->enabled = enabled;
+		WRITE_ONCE(area->enabled, enabled);	/* /proc/swing reads it unlocked */
 		if (enabled)
 			area_write_protect(area);
 	}
@@ -616,7 +630,7 @@ int swing_area_release(struct swing_area *area, bool unmap)
 
 	down_write(&area->lock);
 	area->released = true;
-	area->enabled = false;
+	WRITE_ONCE(area->enabled, false);
 	up_write(&area->lock);
 
 	if (unmap && current->mm == area->mm)

@@ -103,7 +103,11 @@ static inline int swing_page_mapcount(struct page *page)
 /*
  * Copy a page for COW and survive a poisoned source where the architecture
  * can (x86's machine-check-safe copy), as the kernel's own COW does since
- * 6.1: 0, or -EHWPOISON with the page queued for memory_failure().
+ * 6.1: 0, or -EHWPOISON with the page queued for memory_failure().  arm64
+ * defines no copy_mc_to_kernel in 6.1 or 6.12 (the generic one is a plain
+ * memcpy and no macro), so it gets copy_highpage() (MTE tags included), and
+ * a poisoned source met during the copy is fatal there, as in the core's
+ * COW; the PageHWPoison check before the copy still refuses a known one.
  */
 static inline int swing_copy_page(struct page *to, struct page *from)
 {

@@ -63,8 +63,17 @@ static struct page *make_private(struct swing_area *area, pgoff_t idx,
 	page = swing_tree_make_private(&area->tree, idx, mapped, &old);
 	if (IS_ERR(page))
 		return page;
-	if (old || (mapped && page != mapped))
+	if (old || (mapped && page != mapped)) {
 		swing_unmap_mapping_pages(area->mapping, idx, 1, false);
+		/*
+		 * As in area_write_protect(): our PTE gone before @old is
+		 * unlocked and its count read by the tree that keeps it
+		 * (swing_tree_reuse()).  Unlock then lock orders no store
+		 * before a later load on arm64; pairs with GUP-fast's full
+		 * barrier between taking a reference and rechecking the PTE.
+		 */
+		smp_mb();
+	}
 	if (old) {
 		unlock_page(old);
 		put_page(old);

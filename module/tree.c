@@ -33,9 +33,12 @@ atomic_long_t swing_nr_exclusive = ATOMIC_LONG_INIT(0);
 
 /*
  * Bumped by every sharing of a tree; 64 bits never wrap.  A tree's
- * share_seq and the stamps of the pages it makes are both read under the
- * owning area's lock, so a page made after a sharing has a stamp at least
- * that sharing's sequence.
+ * share_seq and the stamps of the pages it makes (page->index) are written
+ * under the owning area's lock held for writing, or for reading with the
+ * page locked (swing_tree_reuse()), and read under the same: no barrier of
+ * their own.  atomic64_inc_return() is one chain of updates, so a sharing
+ * after another gets a larger number; a page made after a sharing has a
+ * stamp at least that sharing's sequence.
  */
 static atomic64_t swing_share_seq = ATOMIC64_INIT(0);
 static_assert(sizeof(pgoff_t) >= sizeof(u64));
@@ -78,6 +81,21 @@ static struct page *page_alloc(gfp_t zero)
 	atomic_long_set(page_leaves(page), 1);
 	atomic_long_inc(&swing_nr_pages);
 	return page;
+}
+
+/*
+ * A page's contents, zeroed by the allocator or copied, before any store
+ * that can make it reachable: the leaf slot, then the PTE the core or
+ * vm_insert_page() sets (arm64's set_pte_at() orders nothing for a user
+ * PTE).  As __SetPageUptodate() in do_anonymous_page() and wp_page_copy();
+ * the readers (the MMU walk, GUP-fast, a lookup) depend on the address.
+ * flush_dcache_page() as after the core's copy_user_highpage(): a no-op
+ * where the data cache does not alias, and areas are never executable.
+ */
+static void page_publish(struct page *page)
+{
+	flush_dcache_page(page);
+	smp_wmb();
 }
 
 /* Drop one leaf's hold on @page; the last one frees it. */
@@ -157,7 +175,10 @@ static bool node_private(const struct swing_node *node)
 	/*
 	 * Seeing the last other holder gone must also show the references
 	 * it took on this node's children when it copied it (node_copy
-	 * increments them before its node_put, a release).
+	 * increments them before its node_put, a release); and our later
+	 * stores into this node cannot precede the other holder's loads of
+	 * it (arm64: dmb ishld orders loads against later loads and stores;
+	 * in the LKMM, the caller's control dependency does).
 	 */
 	smp_rmb();
 	return ret;
@@ -340,6 +361,7 @@ struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
 		page = page_alloc(__GFP_ZERO);
 		if (!page)
 			return ERR_PTR(-ENOMEM);
+		page_publish(page);
 		*slot = page;
 		page_make_exclusive(t, page);
 		atomic_long_inc(&t->resident);
@@ -367,6 +389,7 @@ struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
 		return ERR_PTR(-EHWPOISON);
 	}
 	get_page(old);
+	page_publish(page);
 	*slot = page;
 	page_make_exclusive(t, page);
 	/*

@@ -129,6 +129,22 @@ START_TEST(map_fixed_over_area)
 }
 END_TEST
 
+/* Data, never code: the area's file system is noexec (mm's path_noexec()). */
+START_TEST(mprotect_exec_refused)
+{
+	long *a;
+	int token;
+
+	ck_ok(createarea((void **)&a, &token, LEN));
+	a[0] = 1;
+	ck_fails_with(mprotect(a, PAGE, PROT_READ | PROT_EXEC), EACCES);
+	ck_fails_with(mprotect(a, LEN, PROT_EXEC), EACCES);
+	ck_ok(mprotect(a, PAGE, PROT_READ));
+	ck_assert_int_eq(a[0], 1);
+	ck_ok(releasearea(token));
+}
+END_TEST
+
 Suite *swing_suite(void)
 {
 	Suite *s = suite_create("mapping_abuse");
@@ -140,6 +156,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, munmap_parts);
 	tcase_add_test(tc, madvise_dontneed_keeps_data);
 	tcase_add_test(tc, map_fixed_over_area);
+	tcase_add_test(tc, mprotect_exec_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
