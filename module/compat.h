@@ -63,15 +63,17 @@ static inline void swing_unmap_mapping_pages(struct address_space *mapping,
  * fork() of an area's VMA (only after MADV_DOFORK): 6.1 calls ->open on the
  * child's copy before copy_page_range(), so the VM_WIPEONFORK set there
  * keeps every PTE out of the child; 5.10 calls it after the child's PTEs,
- * writable ones included, are copied.  There, drop them: the whole
- * mapping's, since no exported call unmaps one VMA of it.  Caller: ->open,
- * under both mms' mmap locks (dup_mmap()), which the i_mmap lock nests in.
- * The owner's PTEs go too and simply fault back.
+ * writable ones included, are copied.  There, drop them: the child's VMA's
+ * only (zap_page_range(); its vm_next, copied from the parent's, starts at
+ * or beyond its end), never the owner's, whose PTEs only the owner's own
+ * calls may change.  Caller: ->open of a copy without VM_WIPEONFORK yet,
+ * i.e. dup_mmap()'s first, under both mms' mmap locks; a split or mremap
+ * of that copy later already has the flag.
  */
 static inline void swing_fork_drop_ptes(struct vm_area_struct *vma)
 {
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-	unmap_mapping_range(vma->vm_file->f_mapping, 0, 0, 1);
+	zap_page_range(vma, vma->vm_start, vma->vm_end - vma->vm_start);
 #endif
 }
 

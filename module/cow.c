@@ -276,10 +276,15 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	if (!vma_is_owners(vmf->vma))
 		return VM_FAULT_SIGBUS;
 
+	/*
+	 * The fast path takes an exclusive page only: a shared one is decided
+	 * with the area locked for writing, where no PTE of it can appear
+	 * between the reads of its count and mapcount (swing_tree_reuse()).
+	 */
 	down_read(&area->lock);
 	if (area->dirty && swing_tree_page_private(&area->tree, idx, page)) {
 		lock_page(page);
-		if (swing_tree_reuse(&area->tree, page, 1)) {
+		if (swing_tree_exclusive(&area->tree, page)) {
 			swing_area_mark_dirty(area, idx);
 			up_read(&area->lock);
 			return VM_FAULT_LOCKED;
@@ -315,7 +320,7 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
  */
 static void swing_vm_open(struct vm_area_struct *vma)
 {
-	if (!vma_is_owners(vma)) {
+	if (!vma_is_owners(vma) && !(vma->vm_flags & VM_WIPEONFORK)) {
 		vm_flags_set(vma, VM_WIPEONFORK);
 		swing_fork_drop_ptes(vma);
 	}

@@ -286,16 +286,33 @@ bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
  * speculative references only cost a copy.  The caller holds @page locked
  * (the decision and the write notification it precedes are one step for
  * anyone else who locks it) and @t's lock, at least shared.
+ *
+ * A non-exclusive page is decided under @t's lock held for writing only
+ * (swing_tree_make_private()): then no PTE of it can be made (read faults
+ * and the write fault's own install are excluded), but one can still go
+ * (MADV_DONTNEED, munmap, a child's zap, all under the mmap lock shared
+ * at most), which drops mapcount, then, after the TLB flush, the PTE's
+ * reference.  Reading the count first and mapcount after (smp_rmb()) can
+ * then only see the reference with or without its mapcount, which refuses;
+ * never the mapcount without the reference, which would hide an outside
+ * one behind it.
  */
+bool swing_tree_exclusive(const struct swing_tree *t, struct page *page)
+{
+	return page_stamp(page) >= t->share_seq;
+}
+
 bool swing_tree_reuse(struct swing_tree *t, struct page *page, int held)
 {
-	int mapped;
+	int mapped, count;
 
-	if (page_stamp(page) >= t->share_seq)
+	if (swing_tree_exclusive(t, page))
 		return true;
-	/* At most the faulting PTE: another is stale, or a racing reader's. */
+	count = page_count(page);
+	smp_rmb();	/* pairs with the zap's mapcount drop before its put */
 	mapped = swing_page_mapcount(page);
-	if (mapped > held || page_count(page) > 1 + mapped + held)
+	/* At most the faulting PTE: another is stale, or a racing reader's. */
+	if (mapped > held || count > 1 + mapped + held)
 		return false;
 	page_make_exclusive(t, page);
 	return true;

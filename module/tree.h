@@ -66,6 +66,7 @@ struct page *swing_tree_lookup(const struct swing_tree *t, pgoff_t idx);
 struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx);
 bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
 			     const struct page *page);
+bool swing_tree_exclusive(const struct swing_tree *t, struct page *page);
 bool swing_tree_reuse(struct swing_tree *t, struct page *page, int held);
 void swing_tree_keep_exclusive(struct swing_tree *t, pgoff_t idx);
 struct page *swing_tree_make_private(struct swing_tree *t, pgoff_t idx,
