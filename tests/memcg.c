@@ -99,6 +99,18 @@ static void cg_teardown(void)
 	ck_assert_int_eq(rmdir(cg), 0);
 }
 
+/* Killed by its cgroup where pages are charged; else it finishes (2). */
+static void peer_ends_as_charged(struct peer *p)
+{
+	if (charged) {
+		ck_assert_int_eq(peer_wait(p), 128 + SIGKILL);
+		ck_assert_int_ge(read_key("memory.events", "oom_kill"), 1);
+	} else {
+		ck_assert_int_eq(peer_wait(p), 2);
+		ck_assert_int_eq(read_key("memory.events", "oom_kill"), 0);
+	}
+}
+
 static void wait_pages(long want)
 {
 	int i;
@@ -130,13 +142,7 @@ START_TEST(owner_over_limit)
 	cg_setup();
 	peer_start(&p, owner_main, NULL);
 	ck_assert_int_gt(recv_long(p.from), 0);
-	if (charged) {
-		ck_assert_int_eq(peer_wait(&p), 128 + SIGKILL);
-		ck_assert_int_ge(read_key("memory.events", "oom_kill"), 1);
-	} else {
-		ck_assert_int_eq(peer_wait(&p), 2);
-		ck_assert_int_eq(read_key("memory.events", "oom_kill"), 0);
-	}
+	peer_ends_as_charged(&p);
 	if (has_peak())
 		ck_assert_int_le(read_key("memory.peak", NULL), (long)LIMIT);
 	wait_pages(pages);
@@ -181,13 +187,7 @@ START_TEST(snapshot_copies_over_limit)
 	send_long(p.to, t);
 	ck_assert_int_eq(recv_long(p.from), 5);
 	ck_assert_int_lt(recv_long(p.from), (long)LIMIT);
-	if (charged) {
-		ck_assert_int_eq(peer_wait(&p), 128 + SIGKILL);
-		ck_assert_int_ge(read_key("memory.events", "oom_kill"), 1);
-	} else {
-		ck_assert_int_eq(peer_wait(&p), 2);
-		ck_assert_int_eq(read_key("memory.events", "oom_kill"), 0);
-	}
+	peer_ends_as_charged(&p);
 	ck_assert_int_gt(swing_stat("cow_copies"), copies);
 	ck_assert_int_eq(pages_version(a, AREA), 5);
 	wait_pages(pages);
