@@ -60,20 +60,24 @@ static inline void swing_unmap_mapping_pages(struct address_space *mapping,
 #endif
 
 /*
- * fork() of an area's VMA (only after MADV_DOFORK): 6.1 calls ->open on the
- * child's copy before copy_page_range(), so the VM_WIPEONFORK set there
- * keeps every PTE out of the child; 5.10 calls it after the child's PTEs,
- * writable ones included, are copied.  There, drop them: the child's VMA's
- * only (zap_page_range(); its vm_next, copied from the parent's, starts at
- * or beyond its end), never the owner's, whose PTEs only the owner's own
- * calls may change.  Caller: ->open of a copy without VM_WIPEONFORK yet,
- * i.e. dup_mmap()'s first, under both mms' mmap locks; a split or mremap
- * of that copy later already has the flag.
+ * fork() of an area's VMA (only after MADV_DOFORK): where dup_mmap() calls
+ * ->open on the child's copy before copy_page_range() (Debian's 6.1.192 and
+ * 6.12), the VM_WIPEONFORK set there keeps every PTE out of the child;
+ * where it calls it after (5.10, and earlier 6.x releases, before the
+ * order changed in stable), the child's PTEs, writable ones included, are
+ * copied by then.  So always drop them: the child's VMA's only, never the
+ * owner's, whose PTEs only the owner's own calls may change; an empty range
+ * costs a walk of empty page tables.  Caller: ->open of a copy without
+ * VM_WIPEONFORK yet (dup_mmap(), under both mms' mmap locks).
+ * zap_page_range() became zap_page_range_single() in 6.3.
  */
 static inline void swing_fork_drop_ptes(struct vm_area_struct *vma)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 	zap_page_range(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+#else
+	zap_page_range_single(vma, vma->vm_start, vma->vm_end - vma->vm_start,
+			      NULL);
 #endif
 }
 

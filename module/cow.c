@@ -282,7 +282,8 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	 * between the reads of its count and mapcount (swing_tree_reuse()).
 	 */
 	down_read(&area->lock);
-	if (area->dirty && swing_tree_page_private(&area->tree, idx, page)) {
+	if (area->dirty && swing_tree_exclusive(&area->tree, page) &&
+	    swing_tree_page_private(&area->tree, idx, page)) {
 		lock_page(page);
 		if (swing_tree_exclusive(&area->tree, page)) {
 			swing_area_mark_dirty(area, idx);
@@ -315,8 +316,9 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
  * copies it only after MADV_DOFORK, and with VM_MIXEDMAP would copy its
  * PTEs, writable ones included, letting the child write into pages that a
  * snapshot may come to share.  VM_WIPEONFORK on the child's copy makes
- * dup_mmap() skip that (from 6.1 it calls ->open first; before, the copied
- * PTEs are dropped here, swing_fork_drop_ptes()); the child gets SIGBUS.
+ * dup_mmap() skip that where it calls ->open first; where it calls it after
+ * the copy, the copied PTEs are dropped here (swing_fork_drop_ptes()).  The
+ * child gets SIGBUS.
  */
 static void swing_vm_open(struct vm_area_struct *vma)
 {

@@ -34,9 +34,8 @@ atomic_long_t swing_nr_exclusive = ATOMIC_LONG_INIT(0);
 /*
  * Bumped by every sharing of a tree; 64 bits never wrap.  A tree's
  * share_seq and the stamps of the pages it makes (page->index) are written
- * under the owning area's lock held for writing, or for reading with the
- * page locked (swing_tree_reuse()), and read under the same: no barrier of
- * their own.  atomic64_inc_return() is one chain of updates, so a sharing
+ * under the owning area's lock held for writing and read under it, shared
+ * at least: no barrier of their own.  atomic64_inc_return() is one chain of updates, so a sharing
  * after another gets a larger number; a page made after a sharing has a
  * stamp at least that sharing's sequence.
  */
@@ -285,14 +284,14 @@ bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
  * while another tree held it, and must keep seeing it as it is.  Racing
  * speculative references only cost a copy.  The caller holds @page locked
  * (the decision and the write notification it precedes are one step for
- * anyone else who locks it) and @t's lock, at least shared.
+ * anyone else who locks it) and @t's lock: for writing, unless @page is
+ * exclusive (swing_tree_exclusive() is the shared-lock test).
  *
  * A non-exclusive page is decided under @t's lock held for writing only
  * (swing_tree_make_private()): then no PTE of it can be made (read faults
  * and the write fault's own install are excluded), but one can still go
- * (MADV_DONTNEED, munmap, a child's zap, all under the mmap lock shared
- * at most), which drops mapcount, then, after the TLB flush, the PTE's
- * reference.  Reading the count first and mapcount after (smp_rmb()) can
+ * (the owner's MADV_DONTNEED under its mmap lock shared), which drops
+ * mapcount, then, after the TLB flush, the PTE's reference.  Reading the count first and mapcount after (smp_rmb()) can
  * then only see the reference with or without its mapcount, which refuses;
  * never the mapcount without the reference, which would hide an outside
  * one behind it.
@@ -308,6 +307,8 @@ bool swing_tree_reuse(struct swing_tree *t, struct page *page, int held)
 
 	if (swing_tree_exclusive(t, page))
 		return true;
+	/* The caller's leaves == 1 before the count: pairs with page_unshare(). */
+	smp_rmb();
 	count = page_count(page);
 	smp_rmb();	/* pairs with the zap's mapcount drop before its put */
 	mapped = swing_page_mapcount(page);
