@@ -284,13 +284,11 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	down_read(&area->lock);
 	if (area->dirty && swing_tree_exclusive(&area->tree, page) &&
 	    swing_tree_page_private(&area->tree, idx, page)) {
+		/* Stamps change only under the lock held for writing. */
 		lock_page(page);
-		if (swing_tree_exclusive(&area->tree, page)) {
-			swing_area_mark_dirty(area, idx);
-			up_read(&area->lock);
-			return VM_FAULT_LOCKED;
-		}
-		unlock_page(page);
+		swing_area_mark_dirty(area, idx);
+		up_read(&area->lock);
+		return VM_FAULT_LOCKED;
 	}
 	up_read(&area->lock);
 

@@ -35,9 +35,9 @@ atomic_long_t swing_nr_exclusive = ATOMIC_LONG_INIT(0);
  * Bumped by every sharing of a tree; 64 bits never wrap.  A tree's
  * share_seq and the stamps of the pages it makes (page->index) are written
  * under the owning area's lock held for writing and read under it, shared
- * at least: no barrier of their own.  atomic64_inc_return() is one chain of updates, so a sharing
- * after another gets a larger number; a page made after a sharing has a
- * stamp at least that sharing's sequence.
+ * at least: no barrier of their own.  atomic64_inc_return() is one chain
+ * of updates, so a sharing after another gets a larger number; a page made
+ * after a sharing has a stamp at least that sharing's sequence.
  */
 static atomic64_t swing_share_seq = ATOMIC64_INIT(0);
 static_assert(sizeof(pgoff_t) >= sizeof(u64));
@@ -291,10 +291,11 @@ bool swing_tree_page_private(const struct swing_tree *t, pgoff_t idx,
  * (swing_tree_make_private()): then no PTE of it can be made (read faults
  * and the write fault's own install are excluded), but one can still go
  * (the owner's MADV_DONTNEED under its mmap lock shared), which drops
- * mapcount, then, after the TLB flush, the PTE's reference.  Reading the count first and mapcount after (smp_rmb()) can
- * then only see the reference with or without its mapcount, which refuses;
- * never the mapcount without the reference, which would hide an outside
- * one behind it.
+ * mapcount, then, after the TLB flush, the PTE's reference.  Reading the
+ * count first and mapcount after (smp_rmb()) can then only see the
+ * reference with or without its mapcount, which refuses; never the
+ * mapcount without the reference, which would hide an outside one behind
+ * it.
  */
 bool swing_tree_exclusive(const struct swing_tree *t, struct page *page)
 {
