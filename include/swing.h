@@ -8,6 +8,7 @@
 #ifndef SWING_H
 #define SWING_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/swing.h>
 
@@ -51,6 +52,32 @@ int swing_setperm(int token, uid_t uid, gid_t gid, mode_t mode);
  */
 int swing_grant(int token, pid_t pid);
 int swing_revoke(int token, pid_t pid);
+
+/*
+ * Published versions: one writer, many readers.  swing_publish (owner
+ * only) makes the area's contents its latest version (1, 2, 3, ...) and
+ * enables it; hooks then snapshot that version, never the live contents.
+ * swing_hook_version is swing_hook_flags telling which version it got (0:
+ * never published).  swing_wait sleeps until a version above after exists
+ * (timeout_ms 0 polls, -1 waits forever).  swing_watch returns a
+ * close-on-exec descriptor for poll(2) on an area or a queue.  Since 1.3.0.
+ */
+int swing_publish(int token, uint64_t *version);
+int swing_hook_version(void **address, int *out_token, int token,
+		       unsigned int flags, uint64_t *version);
+int swing_wait(int token, uint64_t after, int timeout_ms, uint64_t *version);
+int swing_watch(int token);
+
+/*
+ * Message queues of snapshots.  swing_send queues a snapshot of an area the
+ * caller owns (SWING_SEND_MOVE: gives the area away); swing_recv maps the
+ * oldest message as a new area of the caller.  SWING_NONBLOCK: EAGAIN
+ * instead of sleeping.  Since 1.3.0.
+ */
+int swing_queue_create(int *qtoken, unsigned int depth);
+int swing_send(int qtoken, int token, unsigned int flags);
+int swing_recv(int qtoken, void **address, int *out_token,
+	       unsigned long *length, unsigned int flags);
 
 /* The module's ABI version and release, or -1 with errno. */
 int swing_version(struct swing_version *version);

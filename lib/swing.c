@@ -118,8 +118,8 @@ SWING_EXPORT int swing_createarea(void **address, int *token,
 	return 0;
 }
 
-SWING_EXPORT int swing_hook_flags(void **address, int *out_token, int token,
-				  unsigned int flags)
+SWING_EXPORT int swing_hook_version(void **address, int *out_token, int token,
+				    unsigned int flags, uint64_t *version)
 {
 	struct swing_hook req;
 
@@ -134,7 +134,15 @@ SWING_EXPORT int swing_hook_flags(void **address, int *out_token, int token,
 		return -1;
 	*address = (void *)(uintptr_t)req.addr;
 	*out_token = req.token;
+	if (version)
+		*version = req.version;
 	return 0;
+}
+
+SWING_EXPORT int swing_hook_flags(void **address, int *out_token, int token,
+				  unsigned int flags)
+{
+	return swing_hook_version(address, out_token, token, flags, NULL);
 }
 
 SWING_EXPORT int swing_hook(void **address, int *out_token, int token)
@@ -208,6 +216,94 @@ SWING_EXPORT int swing_grant(int token, pid_t pid)
 SWING_EXPORT int swing_revoke(int token, pid_t pid)
 {
 	return swing_grant_op(token, pid, SWING_GRANT_REVOKE);
+}
+
+SWING_EXPORT int swing_publish(int token, uint64_t *version)
+{
+	struct swing_publish req;
+
+	memset(&req, 0, sizeof(req));
+	req.token = token;
+	if (swing_ioctl(SWING_IOC_PUBLISH, &req))
+		return -1;
+	if (version)
+		*version = req.version;
+	return 0;
+}
+
+SWING_EXPORT int swing_wait(int token, uint64_t after, int timeout_ms,
+			    uint64_t *version)
+{
+	struct swing_wait req;
+
+	memset(&req, 0, sizeof(req));
+	req.token = token;
+	req.after = after;
+	req.timeout_ms = timeout_ms;
+	if (swing_ioctl(SWING_IOC_WAIT, &req))
+		return -1;
+	if (version)
+		*version = req.version;
+	return 0;
+}
+
+SWING_EXPORT int swing_watch(int token)
+{
+	struct swing_watch req;
+
+	memset(&req, 0, sizeof(req));
+	req.token = token;
+	if (swing_ioctl(SWING_IOC_WATCH, &req))
+		return -1;
+	return req.fd;
+}
+
+SWING_EXPORT int swing_queue_create(int *qtoken, unsigned int depth)
+{
+	struct swing_queue_create req;
+
+	if (!qtoken) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.depth = depth;
+	if (swing_ioctl(SWING_IOC_QUEUE_CREATE, &req))
+		return -1;
+	*qtoken = req.token;
+	return 0;
+}
+
+SWING_EXPORT int swing_send(int qtoken, int token, unsigned int flags)
+{
+	struct swing_send req;
+
+	memset(&req, 0, sizeof(req));
+	req.qtoken = qtoken;
+	req.token = token;
+	req.flags = flags;
+	return swing_ioctl(SWING_IOC_SEND, &req);
+}
+
+SWING_EXPORT int swing_recv(int qtoken, void **address, int *out_token,
+			    unsigned long *length, unsigned int flags)
+{
+	struct swing_recv req;
+
+	if (!address || !out_token) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.qtoken = qtoken;
+	req.flags = flags;
+	if (swing_ioctl(SWING_IOC_RECV, &req))
+		return -1;
+	*address = (void *)(uintptr_t)req.addr;
+	*out_token = req.token;
+	if (length)
+		*length = req.length;
+	return 0;
 }
 
 /* The SWING paper's names. */

@@ -18,7 +18,7 @@
 
 /* Release of the module and library; the one place it is defined. */
 #define SWING_VERSION_MAJOR	1
-#define SWING_VERSION_MINOR	2
+#define SWING_VERSION_MINOR	3
 #define SWING_VERSION_PATCH	0
 
 #define SWING_DEVICE		"/dev/swing"
@@ -46,7 +46,11 @@ struct swing_create {
 	__u64 reserved[4];	/* in: must be 0 */
 };
 
-/* SWING_IOC_HOOK: a copy-on-write snapshot of an enabled area. */
+/*
+ * SWING_IOC_HOOK: a copy-on-write snapshot of an enabled area: of its latest
+ * published version once it has been published (SWING_IOC_PUBLISH), else of
+ * its contents at the instant of the hook.
+ */
 struct swing_hook {
 	__s32 src_token;	/* in: the area to snapshot */
 	__u32 flags;		/* in: SWING_HOOK_* */
@@ -54,7 +58,10 @@ struct swing_hook {
 	__u32 __pad;		/* must be 0 */
 	__u64 addr;		/* out: where it is mapped */
 	__u64 length;		/* out: its length in bytes */
-	__u64 reserved[4];	/* in: must be 0 */
+	__u64 version;		/* in: must be 0; out: the version snapshotted,
+				 * 0 for an area never published (since 1.3.0)
+				 */
+	__u64 reserved[3];	/* in: must be 0 */
 };
 
 /*
@@ -111,6 +118,93 @@ struct swing_grant {
 #define SWING_GRANT_FLAGS	SWING_GRANT_REVOKE
 #define SWING_MAX_GRANTS	16
 
+/*
+ * Published versions (since release 1.3.0).  SWING_IOC_PUBLISH, by the
+ * owner: the area's contents now become its latest version, numbered 1, 2,
+ * 3, ... per area, and the area is enabled.  From then on a hook snapshots
+ * that version, never the live contents.
+ */
+struct swing_publish {
+	__s32 token;		/* in */
+	__u32 flags;		/* in: must be 0 */
+	__u64 version;		/* out: the number of the version published */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
+/*
+ * SWING_IOC_WAIT: sleep until the area's latest version is above @after,
+ * for at most @timeout_ms milliseconds (0: do not sleep, -1: no limit).
+ * Fails with ETIMEDOUT, EINTR on a signal, EIDRM when the area is released.
+ */
+struct swing_wait {
+	__s32 token;		/* in */
+	__s32 timeout_ms;	/* in: >= -1 */
+	__u64 after;		/* in */
+	__u64 version;		/* out: the latest version */
+	__u32 flags;		/* in: must be 0 */
+	__u32 __pad;		/* must be 0 */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
+/*
+ * SWING_IOC_WATCH: a close-on-exec descriptor that polls readable when an
+ * area has a version newer than the last read(2) of it returned (read
+ * gives the latest version as a native-endian __u64), or, for a queue,
+ * readable while a message waits (read gives how many) and writable while
+ * there is room.  POLLHUP once the object is released.
+ */
+struct swing_watch {
+	__s32 token;		/* in: an area or a queue */
+	__u32 flags;		/* in: must be 0 */
+	__s32 fd;		/* out: the descriptor */
+	__u32 __pad;		/* must be 0 */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
+/*
+ * Message queues of snapshots (since release 1.3.0).  A queue is an object
+ * with a token of its own, in the same table, with the ownership,
+ * permissions (write: send, read: receive) and lifetime of an area.
+ * Calls meant for the other kind of object fail with EOPNOTSUPP.
+ */
+struct swing_queue_create {
+	__u32 depth;		/* in: 1 .. the max_queue_depth parameter */
+	__u32 flags;		/* in: must be 0 */
+	__s32 token;		/* out: the queue's token */
+	__u32 __pad;		/* must be 0 */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
+/* Fail with EAGAIN rather than sleep (a full queue, an empty one). */
+#define SWING_NONBLOCK		(1U << 0)
+/*
+ * Give the area away: unmapped from the sender and its token released, its
+ * pages passed to the receiver whole.
+ */
+#define SWING_SEND_MOVE		(1U << 1)
+#define SWING_SEND_FLAGS	(SWING_NONBLOCK | SWING_SEND_MOVE)
+#define SWING_RECV_FLAGS	SWING_NONBLOCK
+
+/* SWING_IOC_SEND: a snapshot of an area the caller owns, queued. */
+struct swing_send {
+	__s32 qtoken;		/* in: the queue */
+	__s32 token;		/* in: the area */
+	__u32 flags;		/* in: SWING_SEND_FLAGS */
+	__u32 __pad;		/* must be 0 */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
+/* SWING_IOC_RECV: the oldest message, as a new disabled area of the caller. */
+struct swing_recv {
+	__s32 qtoken;		/* in: the queue */
+	__u32 flags;		/* in: SWING_RECV_FLAGS */
+	__s32 token;		/* out: the new area's token */
+	__u32 __pad;		/* must be 0 */
+	__u64 addr;		/* out: where it is mapped */
+	__u64 length;		/* out: its length in bytes */
+	__u64 reserved[2];	/* in: must be 0 */
+};
+
 #define SWING_IOC_MAGIC		0xb5
 #define SWING_IOC_VERSION	_IOR(SWING_IOC_MAGIC, 0x00, struct swing_version)
 #define SWING_IOC_CREATE	_IOWR(SWING_IOC_MAGIC, 0x01, struct swing_create)
@@ -121,5 +215,11 @@ struct swing_grant {
 #define SWING_IOC_GETPERM	_IOWR(SWING_IOC_MAGIC, 0x06, struct swing_perm)
 #define SWING_IOC_SETPERM	_IOW(SWING_IOC_MAGIC, 0x07, struct swing_perm)
 #define SWING_IOC_GRANT		_IOW(SWING_IOC_MAGIC, 0x08, struct swing_grant)
+#define SWING_IOC_PUBLISH	_IOWR(SWING_IOC_MAGIC, 0x09, struct swing_publish)
+#define SWING_IOC_WAIT		_IOWR(SWING_IOC_MAGIC, 0x0a, struct swing_wait)
+#define SWING_IOC_WATCH		_IOWR(SWING_IOC_MAGIC, 0x0b, struct swing_watch)
+#define SWING_IOC_QUEUE_CREATE	_IOWR(SWING_IOC_MAGIC, 0x0c, struct swing_queue_create)
+#define SWING_IOC_SEND		_IOW(SWING_IOC_MAGIC, 0x0d, struct swing_send)
+#define SWING_IOC_RECV		_IOWR(SWING_IOC_MAGIC, 0x0e, struct swing_recv)
 
 #endif /* _UAPI_LINUX_SWING_H */
