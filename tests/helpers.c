@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <time.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -221,7 +223,7 @@ long watch_read(int fd)
 	return n == sizeof(v) ? (long)v : -EIO;
 }
 
-long now_ms(void)
+long monotonic_ms(void)
 {
 	struct timespec ts;
 
@@ -374,9 +376,10 @@ static int remote_main(int in, int out, void *arg)
 	remote_ext_fn ext = arg;
 	void *area = NULL;
 	size_t len = 0;
-	int token = 0, q;
+	int token = 0, q, fd;
 	uint64_t version;
 	unsigned long length;
+	struct iovec iov;
 
 	for (;;) {
 		long cmd = recv_long(in), a = recv_long(in), b = recv_long(in);
@@ -474,6 +477,18 @@ static int remote_main(int in, int out, void *arg)
 			else
 				ans = token, len = length;
 			break;
+		case R_WATCH:
+			fd = swing_watch(a);
+			ans = fd < 0 ? -errno : fd;
+			break;
+		case R_WATCH_READ:
+			ans = watch_read(a);
+			break;
+		case R_VMSPLICE:
+			iov.iov_base = (char *)area + a;
+			iov.iov_len = PAGE;
+			ans = vmsplice(b, &iov, 1, 0) < 0 ? -errno : (long)PAGE;
+			break;
 		case R_EXIT:
 			return 0;
 		default:
@@ -570,4 +585,25 @@ int remote_stop(struct peer *p)
 	send_long(p->to, 0);
 	send_long(p->to, 0);
 	return peer_wait(p);
+}
+
+void remotes_start(struct peer *p, ...)
+{
+	va_list ap;
+
+	va_start(ap, p);
+	for (; p; p = va_arg(ap, struct peer *))
+		remote_start(p);
+	va_end(ap);
+}
+
+void remotes_stop(struct peer *p, ...)
+{
+	va_list ap;
+
+	va_start(ap, p);
+	for (; p; p = va_arg(ap, struct peer *))
+		ck_assert_msg(remote_stop(p) == 0, "a remote (pid %d) did not exit 0",
+			      (int)p->pid);
+	va_end(ap);
 }

@@ -93,7 +93,7 @@ short poll_fd(int fd, short events, int ms);
 long watch_read(int fd);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
-long now_ms(void);
+long monotonic_ms(void);
 
 /*
  * The module's totals in sysfs; a test records them first and the checked
@@ -170,6 +170,9 @@ enum remote_cmd {
 	R_QCREATE,	/* a = depth: answer the queue's token */
 	R_SEND,		/* a = queue, b = flags: send the area held */
 	R_RECV,		/* a = queue, b = flags: hold the message, its token */
+	R_WATCH,	/* a = token: answer swing_watch()'s descriptor */
+	R_WATCH_READ,	/* a = descriptor: answer watch_read() */
+	R_VMSPLICE,	/* a = offset, b = pipe: vmsplice() that page */
 };
 
 /* R_WAIT's first argument: a token and a timeout in ms (>= -1). */
@@ -190,6 +193,9 @@ void remote_post(struct peer *p, long cmd, long a, long b);
 long remote_reply(struct peer *p);
 int remote_answered(struct peer *p, int ms);	/* an answer within ms? */
 int remote_stop(struct peer *p);	/* R_EXIT, then peer_wait() */
+/* remote_start() each, or remote_stop() each (must exit 0), to a NULL. */
+void remotes_start(struct peer *p, ...);
+void remotes_stop(struct peer *p, ...);
 
 /*
  * A test's own commands, numbered from R_USER: a remote started with

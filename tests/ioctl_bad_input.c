@@ -84,6 +84,9 @@ START_TEST(reserved_and_flags)
 		c.length = PAGE;
 		c.reserved[i] = 1;
 		ck_fails_with(ioctl(fd, SWING_IOC_CREATE, &c), EINVAL);
+	}
+	/* 1.3.0 made hook's first reserved word its version (in: 0) */
+	for (size_t i = 0; i < sizeof(h.reserved) / sizeof(h.reserved[0]); i++) {
 		memset(&h, 0, sizeof(h));
 		h.src_token = token;
 		h.reserved[i] = 1;
@@ -194,6 +197,15 @@ static int next_fd(void)
 	return fd;
 }
 
+/* A request with reserved word i set (i < 2), else with flags bad. */
+#define SPOIL(req, i, bad)						\
+	do {								\
+		if ((i) < 2)						\
+			(req).reserved[i] = 1;				\
+		else							\
+			(req).flags = (bad);				\
+	} while (0)
+
 /*
  * The calls of 1.3.0: flags, padding and reserved fields must be zero,
  * hook's version is out only, a wait's timeout is at least -1.  Nothing
@@ -201,7 +213,7 @@ static int next_fd(void)
  */
 START_TEST(versions_and_queues_fields)
 {
-	int fd = dev(), token, q, fds = next_fd();
+	int fd = dev(), token, q, fds;
 	long areas = swing_stat("areas");
 	struct swing_publish pub;
 	struct swing_wait w;
@@ -214,47 +226,29 @@ START_TEST(versions_and_queues_fields)
 
 	ck_ok(createarea(&a, &token, PAGE));
 	ck_ok(swing_queue_create(&q, 4));
+	fds = next_fd();	/* after libswing opened its own */
 	for (int i = 0; i < 3; i++) {
 		memset(&pub, 0, sizeof(pub));
 		pub.token = token;
-		if (i < 2)
-			pub.reserved[i] = 1;
-		else
-			pub.flags = 1;
+		SPOIL(pub, i, 1);
 		ck_fails_with(ioctl(fd, SWING_IOC_PUBLISH, &pub), EINVAL);
-
 		memset(&wa, 0, sizeof(wa));
 		wa.token = token;
-		if (i < 2)
-			wa.reserved[i] = 1;
-		else
-			wa.flags = 1;
+		SPOIL(wa, i, 1);
 		ck_fails_with(ioctl(fd, SWING_IOC_WATCH, &wa), EINVAL);
-
 		memset(&qc, 0, sizeof(qc));
 		qc.depth = 1;
-		if (i < 2)
-			qc.reserved[i] = 1;
-		else
-			qc.flags = 1;
+		SPOIL(qc, i, 1);
 		ck_fails_with(ioctl(fd, SWING_IOC_QUEUE_CREATE, &qc), EINVAL);
-
 		memset(&snd, 0, sizeof(snd));
 		snd.qtoken = q;
 		snd.token = token;
-		if (i < 2)
-			snd.reserved[i] = 1;
-		else
-			snd.flags = SWING_SEND_FLAGS + 1;
+		SPOIL(snd, i, SWING_SEND_FLAGS + 1);
 		ck_fails_with(ioctl(fd, SWING_IOC_SEND, &snd), EINVAL);
-
 		memset(&rcv, 0, sizeof(rcv));
 		rcv.qtoken = q;
 		rcv.flags = SWING_NONBLOCK;
-		if (i < 2)
-			rcv.reserved[i] = 1;
-		else
-			rcv.flags = SWING_SEND_MOVE;
+		SPOIL(rcv, i, SWING_SEND_MOVE);
 		ck_fails_with(ioctl(fd, SWING_IOC_RECV, &rcv), EINVAL);
 	}
 	for (int i = 0; i < 5; i++) {
@@ -282,7 +276,6 @@ START_TEST(versions_and_queues_fields)
 	wa.__pad = 1;
 	ck_fails_with(ioctl(fd, SWING_IOC_WATCH, &wa), EINVAL);
 	wa.__pad = 0;
-	wa.fd = 5;	/* out only: anything goes in */
 	memset(&qc, 0, sizeof(qc));
 	qc.depth = 1;
 	qc.__pad = 1;

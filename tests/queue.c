@@ -24,23 +24,14 @@
 
 /* The remotes' commands beyond helpers.h's. */
 enum queue_cmd {
-	Q_WATCH = R_USER,	/* a = token: answer the descriptor */
-	Q_READ,			/* a = descriptor: watch_read() */
-	Q_MSYNC,		/* msync() the area held: 0 or -ENOMEM unmapped */
+	Q_MSYNC = R_USER,	/* msync() the area held: 0 or -ENOMEM unmapped */
 	Q_TOUCH,		/* touch_signal() its first byte */
 	Q_SEND_TOKEN,		/* a = queue, b = token: send that one */
 };
 
 static long queue_cmd(long cmd, long a, long b, void *area, size_t len)
 {
-	int fd;
-
 	switch (cmd) {
-	case Q_WATCH:
-		fd = swing_watch(a);
-		return fd < 0 ? -errno : fd;
-	case Q_READ:
-		return watch_read(a);
 	case Q_MSYNC:
 		return msync(area, len, MS_ASYNC) ? -errno : 0;
 	case Q_TOUCH:
@@ -131,9 +122,7 @@ START_TEST(send_recv_fifo)
 	int q, i;
 
 	ck_ok(swing_queue_create(&q, 8));
-	remote_start(&sender);
-	remote_start(&receiver);
-	remote_start(&third);
+	remotes_start(&sender, &receiver, &third, NULL);
 	for (i = 0; i < 3; i++) {
 		st[i] = make_message(&sender, npages[i], 10 + i);
 		ck_assert_int_eq(remote(&sender, R_SEND, q, 0), 0);
@@ -165,9 +154,7 @@ START_TEST(send_recv_fifo)
 	ck_assert_int_eq(remote(&receiver, R_PUBLISH, rt[2], 0), 1);
 	ck_assert_int_eq(remote(&third, R_HOOKV, rt[2], 0), 1);
 	ck_assert_int_eq(remote(&third, R_VERSION, 0, 0), 13);
-	ck_assert_int_eq(remote_stop(&third), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
-	ck_assert_int_eq(remote_stop(&sender), 0);
+	remotes_stop(&third, &receiver, &sender, NULL);
 	ck_ok(releasearea(q));
 }
 END_TEST
@@ -211,8 +198,7 @@ START_TEST(blocking_send_wakes)
 	ck_ok(createarea(&a, &t, PAGE));
 	fill_pages(a, PAGE, 1);
 	ck_ok(swing_send(q, t, 0));
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&sender, &receiver, NULL);
 	make_message(&sender, 2, 2);
 	remote_post(&sender, R_SEND, q, 0);
 	expect_sleeping(&sender, q, 1, "a send to a full queue");
@@ -221,8 +207,7 @@ START_TEST(blocking_send_wakes)
 		      "a sender still sleeps 10 s after a receive made room");
 	ck_assert_int_eq(remote_reply(&sender), 0);
 	recv_expect(&receiver, q, SWING_NONBLOCK, 2);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 	ck_ok(releasearea(t));
 	ck_ok(releasearea(q));
 }
@@ -236,8 +221,7 @@ START_TEST(blocking_recv_wakes)
 	int q;
 
 	ck_ok(swing_queue_create(&q, 4));
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&sender, &receiver, NULL);
 	make_message(&sender, 3, 5);
 	remote_post(&receiver, R_RECV, q, 0);
 	expect_sleeping(&receiver, q, 1, "a receive from an empty queue");
@@ -248,8 +232,7 @@ START_TEST(blocking_recv_wakes)
 	ck_assert_int_gt(rt, 0);
 	ck_assert_int_eq(remote(&receiver, R_VERSION, 0, 0), 5);
 	ck_assert_int_eq(remote(&receiver, R_LENGTH, 0, 0), 3 * PAGE);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 	ck_ok(releasearea(q));
 }
 END_TEST
@@ -293,36 +276,146 @@ START_TEST(send_move_gives_pages)
 		      "the receiver's writes to 16 moved pages copied %ld of them",
 		      swing_stat("cow_copies") - copies);
 	ck_assert_int_eq(remote(&receiver, R_VERSION, 0, 0), 8);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 	ck_ok(releasearea(q));
 }
 END_TEST
 
-/* A moved area that someone hooked: that hook keeps its contents. */
-START_TEST(send_move_with_hooker)
+/*
+ * A moved area that someone hooked: that hook keeps its contents, and the
+ * receiver's writes reach nobody else.  Published first, the hook is of
+ * the version, the message of the live contents (page 0 written since).
+ */
+static void move_hooked(int published)
 {
 	struct peer sender, hooker, receiver;
 	long st;
 	int q;
 
 	ck_ok(swing_queue_create(&q, 4));
-	remote_start(&sender);
-	remote_start(&hooker);
-	remote_start(&receiver);
-	st = make_message(&sender, 8, 3);
-	ck_assert_int_eq(remote(&sender, R_ENABLE, st, 0), 0);
-	ck_assert_int_gt(remote(&hooker, R_HOOK, st, 0), 0);
+	remotes_start(&sender, &hooker, &receiver, NULL);
+	st = make_message(&sender, 8, 1);
+	if (published) {
+		ck_assert_int_eq(remote(&sender, R_PUBLISH, st, 0), 1);
+		ck_assert_int_eq(remote(&sender, R_WRITE, 0, 2), 0);
+		ck_assert_int_eq(remote(&hooker, R_HOOKV, st, 0), 1);
+	} else {
+		ck_assert_int_eq(remote(&sender, R_ENABLE, st, 0), 0);
+		ck_assert_int_gt(remote(&hooker, R_HOOK, st, 0), 0);
+	}
 	ck_assert_int_eq(remote(&sender, R_SEND, q, SWING_SEND_MOVE), 0);
-	recv_expect(&receiver, q, 0, 3);
-	ck_assert_int_eq(remote(&receiver, R_FILL, 4, 0), 0);
-	ck_assert_int_eq(remote(&hooker, R_VERSION, 0, 0), 3);
-	ck_assert_int_eq(remote(&hooker, R_FILL, 5, 0), 0);
-	ck_assert_int_eq(remote(&receiver, R_VERSION, 0, 0), 4);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&hooker), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	ck_assert_int_gt(remote(&receiver, R_RECV, q, 0), 0);
+	ck_assert_int_eq(remote(&receiver, R_READ, 0, 0), published ? 2 : 1);
+	ck_assert_int_eq(remote(&receiver, R_READ, PAGE, 0), 1);
+	ck_assert_int_eq(remote(&receiver, R_FILL, 3, 0), 0);
+	ck_assert_int_eq(remote(&hooker, R_VERSION, 0, 0), 1);
+	ck_assert_int_eq(remote(&hooker, R_FILL, 4, 0), 0);
+	ck_assert_int_eq(remote(&receiver, R_VERSION, 0, 0), 3);
+	remotes_stop(&sender, &hooker, &receiver, NULL);
 	ck_ok(releasearea(q));
+}
+
+START_TEST(send_move_with_hooker)
+{
+	move_hooked(0);
+}
+END_TEST
+
+START_TEST(send_move_of_published_area)
+{
+	move_hooked(1);
+}
+END_TEST
+
+/*
+ * A pipe holds a page of the message (vmsplice): the sender's before a
+ * move, or the receiver's of a plain send, released before the other side
+ * writes.  The pipe keeps the page it was given.
+ */
+static void splice_message(int move)
+{
+	struct peer sender, receiver;
+	long *page = malloc(PAGE);
+	int q, p[2];
+
+	ck_assert_ptr_nonnull(page);
+	ck_ok(swing_queue_create(&q, 4));
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
+	remote_start_ext(&sender, queue_cmd);
+	remote_start_ext(&receiver, queue_cmd);
+	make_message(&sender, 4, 1);
+	if (move) {
+		ck_assert_int_eq(remote(&sender, R_VMSPLICE, 2 * PAGE, p[1]), PAGE);
+		ck_assert_int_eq(remote(&sender, R_SEND, q, SWING_SEND_MOVE), 0);
+		recv_expect(&receiver, q, 0, 1);
+		ck_assert_int_eq(remote(&receiver, R_FILL, 9, 0), 0);
+	} else {
+		ck_assert_int_eq(remote(&sender, R_SEND, q, 0), 0);
+		recv_expect(&receiver, q, 0, 1);
+		ck_assert_int_eq(remote(&receiver, R_VMSPLICE, 2 * PAGE, p[1]), PAGE);
+		ck_assert_int_eq(remote(&receiver, R_RELEASE,
+					remote(&receiver, R_TOKEN, 0, 0), 0), 0);
+		ck_assert_int_eq(remote(&sender, R_FILL, 9, 0), 0);
+	}
+	ck_assert_int_eq(read(p[0], page, PAGE), (ssize_t)PAGE);
+	ck_assert_msg(page[0] == 1 && page[1] == 2,
+		      "the %s's pipe carries (%ld, page %ld), want (1, page 2)",
+		      move ? "sender" : "receiver", page[0], page[1]);
+	remotes_stop(&sender, &receiver, NULL);
+	close(p[0]);
+	close(p[1]);
+	free(page);
+	ck_ok(releasearea(q));
+}
+
+START_TEST(vmsplice_then_move)
+{
+	splice_message(1);
+}
+END_TEST
+
+START_TEST(vmsplice_received_then_sender_writes)
+{
+	splice_message(0);
+}
+END_TEST
+
+/*
+ * Sleepers killed: a receiver in recv, a sender in send on a full queue.
+ * Nothing is left of them, the queue works on, and nothing leaks.
+ */
+START_TEST(sleepers_killed)
+{
+	struct peer sender, receiver, other;
+	void *a;
+	int q, empty, t;
+
+	ck_ok(swing_queue_create(&q, 1));
+	ck_ok(swing_queue_create(&empty, 1));
+	remotes_start(&sender, &receiver, &other, NULL);
+	ck_ok(createarea(&a, &t, PAGE));
+	fill_pages(a, PAGE, 1);
+	ck_ok(swing_send(q, t, 0));
+	make_message(&sender, 4, 2);
+	remote_post(&sender, R_SEND, q, SWING_SEND_MOVE);
+	remote_post(&receiver, R_RECV, empty, 0);
+	expect_sleeping(&sender, q, 1, "a send to a full queue");
+	expect_sleeping(&receiver, empty, 1, "a receive from an empty queue");
+	kill(sender.pid, SIGKILL);
+	kill(receiver.pid, SIGKILL);
+	ck_assert_int_eq(peer_wait(&sender), 128 + SIGKILL);
+	ck_assert_int_eq(peer_wait(&receiver), 128 + SIGKILL);
+	ck_assert_int_eq(proc_swing_wait(q, "waiters", 0), 0);
+	ck_assert_int_eq(proc_swing_wait(empty, "waiters", 0), 0);
+	ck_assert_int_eq(proc_swing_long(q, "length"), 1);
+	recv_expect(&other, q, SWING_NONBLOCK, 1);
+	ck_assert_int_eq(remote(&other, R_RECV, q, SWING_NONBLOCK), -EAGAIN);
+	ck_ok(swing_send(empty, t, 0));
+	recv_expect(&other, empty, SWING_NONBLOCK, 1);
+	ck_assert_int_eq(remote_stop(&other), 0);
+	ck_ok(releasearea(t));
+	ck_ok(releasearea(q));
+	ck_ok(releasearea(empty));
 }
 END_TEST
 
@@ -337,8 +430,7 @@ START_TEST(plain_send_isolation)
 	int q;
 
 	ck_ok(swing_queue_create(&q, 4));
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&sender, &receiver, NULL);
 	st = make_message(&sender, 8, 1);
 	ck_assert_int_eq(remote(&sender, R_SEND, q, 0), 0);
 	ck_assert_int_eq(remote(&sender, R_FILL, 2, 0), 0);
@@ -352,8 +444,7 @@ START_TEST(plain_send_isolation)
 	ck_assert_int_eq(remote(&sender, R_FILL, 5, 0), 0);
 	ck_assert_int_eq(remote(&sender, R_SEND, q, 0), 0);
 	recv_expect(&receiver, q, 0, 5);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 	ck_ok(releasearea(q));
 }
 END_TEST
@@ -434,8 +525,7 @@ START_TEST(messages_outlive_sender)
 	int q;
 
 	ck_ok(swing_queue_create(&q, 4));
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&sender, &receiver, NULL);
 	make_message(&sender, 2, 1);
 	ck_assert_int_eq(remote(&sender, R_SEND, q, 0), 0);
 	make_message(&sender, 3, 2);
@@ -463,9 +553,7 @@ static void sleepers_see_release(int by_exit)
 	struct peer owner, sender, receiver;
 	long full, empty;
 
-	remote_start(&owner);
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&owner, &sender, &receiver, NULL);
 	full = remote(&owner, R_QCREATE, 1, 0);
 	empty = remote(&owner, R_QCREATE, 1, 0);
 	ck_assert_int_gt(full, 0);
@@ -495,8 +583,7 @@ static void sleepers_see_release(int by_exit)
 	ck_assert_int_eq(remote(&sender, R_VERSION, 0, 0), 2);	/* kept its area */
 	if (!by_exit)
 		ck_assert_int_eq(remote_stop(&owner), 0);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 }
 
 START_TEST(release_wakes_sleepers)
@@ -518,8 +605,7 @@ START_TEST(owner_exit_releases_queue)
 	struct peer owner, sender;
 	long q;
 
-	remote_start(&owner);
-	remote_start(&sender);
+	remotes_start(&owner, &sender, NULL);
 	q = remote(&owner, R_QCREATE, 4, 0);
 	ck_assert_int_gt(q, 0);
 	make_message(&sender, 4, 1);
@@ -549,14 +635,14 @@ START_TEST(permissions)
 	make_message(&u, 1, 1);
 	ck_assert_int_eq(remote(&u, R_SEND, q, SWING_NONBLOCK), -EACCES);
 	ck_assert_int_eq(remote(&u, R_RECV, q, SWING_NONBLOCK), -EACCES);
-	ck_assert_int_eq(remote(&u, Q_WATCH, q, 0), -EACCES);
+	ck_assert_int_eq(remote(&u, R_WATCH, q, 0), -EACCES);
 
 	ck_ok(swing_setperm(q, 0, 0, 0622));
 	ck_assert_int_eq(remote(&u, R_SEND, q, SWING_NONBLOCK), 0);
 	ck_assert_int_eq(remote(&u, R_RECV, q, SWING_NONBLOCK), -EACCES);
-	fd = remote(&u, Q_WATCH, q, 0);
+	fd = remote(&u, R_WATCH, q, 0);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(remote(&u, Q_READ, fd, 0), 1);
+	ck_assert_int_eq(remote(&u, R_WATCH_READ, fd, 0), 1);
 
 	ck_ok(swing_setperm(q, 0, 0, 0644));
 	ck_assert_int_eq(remote(&u, R_SEND, q, SWING_NONBLOCK), -EACCES);
@@ -615,8 +701,7 @@ START_TEST(bad_sends)
 	ck_assert_int_eq(proc_swing_long(q, "length"), 0);
 	ck_assert_int_eq(remote(&u1, R_RELEASE, theirs, 0), 0);
 	ck_assert_int_eq(remote(&u1, Q_SEND_TOKEN, q, theirs), -ENOENT);
-	ck_assert_int_eq(remote_stop(&u1), 0);
-	ck_assert_int_eq(remote_stop(&u2), 0);
+	remotes_stop(&u1, &u2, NULL);
 	ck_ok(releasearea(t));
 	ck_ok(releasearea(q));
 	ck_ok(releasearea(q2));
@@ -640,8 +725,7 @@ START_TEST(watch_queue)
 	int q, fd;
 
 	ck_ok(swing_queue_create(&q, 2));
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&sender, &receiver, NULL);
 	fd = swing_watch(q);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
@@ -679,8 +763,7 @@ START_TEST(watch_queue)
 	ck_assert_int_eq(poll_fd(fd, POLLIN, 5000) & (POLLHUP | POLLIN), POLLHUP);
 	ck_assert_int_eq(watch_read(fd), WATCH_EOF);
 	close(fd);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 }
 END_TEST
 
@@ -712,8 +795,7 @@ START_TEST(messages_charge_sender_areas)
 
 	ck_ok(swing_queue_create(&q, 16));
 	ck_ok(swing_setperm(q, 0, 0, 0666));
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&sender, &receiver, NULL);
 	ck_assert_int_eq(remote(&sender, R_SETUID, NOBODY, 0), 0);
 	ck_assert_int_eq(remote(&receiver, R_SETUID, OTHER, 0), 0);
 	set_param("max_areas_per_user", 4);
@@ -731,8 +813,7 @@ START_TEST(messages_charge_sender_areas)
 		recv_expect(&receiver, q, 0, 1);
 	ck_assert_int_gt(remote(&sender, R_CREATE, PAGE, 0), 0);
 	set_param("max_areas_per_user", saved_areas);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 	ck_ok(releasearea(q));
 }
 END_TEST
@@ -745,8 +826,7 @@ START_TEST(messages_charge_sender_pages)
 
 	ck_ok(swing_queue_create(&q, 16));
 	ck_ok(swing_setperm(q, 0, 0, 0666));
-	remote_start(&sender);
-	remote_start(&receiver);
+	remotes_start(&sender, &receiver, NULL);
 	ck_assert_int_eq(remote(&sender, R_SETUID, NOBODY, 0), 0);
 	ck_assert_int_eq(remote(&receiver, R_SETUID, OTHER, 0), 0);
 	set_param("max_pages_per_user", 10);
@@ -757,8 +837,7 @@ START_TEST(messages_charge_sender_pages)
 	ck_assert_int_eq(remote(&sender, R_SEND, q, 0), 0);
 	recv_expect(&receiver, q, 0, 1);
 	set_param("max_pages_per_user", saved_pages);
-	ck_assert_int_eq(remote_stop(&sender), 0);
-	ck_assert_int_eq(remote_stop(&receiver), 0);
+	remotes_stop(&sender, &receiver, NULL);
 	ck_ok(releasearea(q));
 }
 END_TEST
@@ -800,6 +879,10 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, blocking_recv_wakes);
 	tcase_add_test(tc, send_move_gives_pages);
 	tcase_add_test(tc, send_move_with_hooker);
+	tcase_add_test(tc, send_move_of_published_area);
+	tcase_add_test(tc, vmsplice_then_move);
+	tcase_add_test(tc, vmsplice_received_then_sender_writes);
+	tcase_add_test(tc, sleepers_killed);
 	tcase_add_test(tc, plain_send_isolation);
 	tcase_add_test(tc, many_receivers);
 	tcase_add_test(tc, messages_outlive_sender);

@@ -27,28 +27,15 @@
 
 /* The remotes' commands beyond helpers.h's. */
 enum version_cmd {
-	V_WATCH = R_USER,	/* a = token: answer the descriptor */
-	V_READ,			/* a = descriptor: watch_read() */
-	V_VMSPLICE,		/* a = offset, b = pipe: vmsplice() that page */
-	V_PUBLISH_FILL,		/* a = token, b = n: fill and publish 1..n */
+	V_PUBLISH_FILL = R_USER,	/* a = token, b = n: fill, publish 1..n */
+	V_ADDR,				/* answer the area's address */
 };
 
 static long version_cmd(long cmd, long a, long b, void *area, size_t len)
 {
-	struct iovec iov = { .iov_base = (char *)area + a, .iov_len = PAGE };
 	uint64_t v;
-	ssize_t n;
-	int fd;
 
 	switch (cmd) {
-	case V_WATCH:
-		fd = swing_watch(a);
-		return fd < 0 ? -errno : fd;
-	case V_READ:
-		return watch_read(a);
-	case V_VMSPLICE:
-		n = vmsplice(b, &iov, 1, 0);
-		return n < 0 ? -errno : n;
 	case V_PUBLISH_FILL:
 		/* version k holds k in every page: a reader can tell */
 		for (long k = 1; k <= b; k++) {
@@ -59,6 +46,8 @@ static long version_cmd(long cmd, long a, long b, void *area, size_t len)
 				return -1000 - k;
 		}
 		return b;
+	case V_ADDR:
+		return (long)area;
 	}
 	return -ENOSYS;
 }
@@ -73,6 +62,13 @@ static long start_owner(struct peer *owner, long fill)
 	ck_assert_int_gt(token, 0);
 	ck_assert_int_eq(remote(owner, R_FILL, fill, 0), 0);
 	return token;
+}
+
+/* The owner releases its area, then exits. */
+static void stop_owner(struct peer *owner, long token)
+{
+	ck_assert_int_eq(remote(owner, R_RELEASE, token, 0), 0);
+	ck_assert_int_eq(remote_stop(owner), 0);
 }
 
 static void publish_expect(struct peer *owner, long token, long want)
@@ -99,7 +95,7 @@ static void hook_expect(struct peer *hooker, long token, long want_version,
 
 START_TEST(numbers_increase)
 {
-	struct peer owner;
+	struct peer owner, h;
 	long t1, t2;
 
 	t1 = start_owner(&owner, 1);
@@ -112,61 +108,138 @@ START_TEST(numbers_increase)
 	/* numbered per area */
 	t2 = remote(&owner, R_CREATE, PAGE, 0);
 	ck_assert_int_gt(t2, 0);
-	publish_expect(&owner, t2, 1);
+	publish_expect(&owner, t2, 1);	/* never written: zeroes */
 	publish_expect(&owner, t1, 4);
+	remote_start(&h);
+	ck_assert_int_eq(remote(&h, R_HOOKV, t2, 0), 1);
+	ck_assert_int_eq(remote(&h, R_READ, PAGE - sizeof(long), 0), 0);
+	ck_assert_int_eq(remote_stop(&h), 0);
 	ck_assert_int_eq(remote(&owner, R_RELEASE, t2, 0), 0);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t1, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t1);
 }
 END_TEST
 
-/* The owner writes on after publishing: no hook ever sees those writes. */
-START_TEST(hook_gets_published_version)
+/* Only the owner publishes (or CAP_IPC_OWNER); token errors are precise. */
+START_TEST(publish_by_owner_only)
+{
+	struct peer owner, u;
+	uint64_t v;
+	long t;
+
+	t = start_owner(&owner, 1);
+	remote_start(&u);
+	ck_assert_int_eq(remote(&u, R_SETUID, NOBODY, 0), 0);
+	ck_assert_int_eq(remote(&owner, R_SETPERM, t, PERM(NOBODY, NOBODY, 0666)), 0);
+	ck_assert_int_eq(remote(&u, R_PUBLISH, t, 0), -EPERM);
+	ck_assert_int_eq(proc_swing_long(t, "version"), 0);
+	ck_assert_int_eq(proc_swing_long(t, "enabled"), 0);
+	ck_ok(swing_publish(t, &v));	/* root overrides, as for enablehook */
+	ck_assert_uint_eq(v, 1);
+	publish_expect(&owner, t, 2);
+	ck_fails_with(swing_publish(-1, &v), EINVAL);
+	ck_fails_with(swing_publish(0, &v), EINVAL);
+	ck_fails_with(swing_publish(0x7ffffff0, &v), ENOENT);
+	ck_ok(swing_publish(t, NULL));
+	ck_assert_int_eq(proc_swing_long(t, "version"), 3);
+	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
+	ck_assert_int_eq(remote(&u, R_PUBLISH, t, 0), -ENOENT);
+	remotes_stop(&u, &owner, NULL);
+}
+END_TEST
+
+/*
+ * Writes into the owner's live area that are not its own stores (this
+ * process through process_vm_writev and /proc/PID/mem) never reach the
+ * published version either.
+ */
+START_TEST(foreign_writes_miss_version)
+{
+	struct peer owner, h;
+	long t, addr, word = 42;
+	struct iovec local = { .iov_base = &word, .iov_len = sizeof(word) };
+	struct iovec far;
+	char path[64];
+	int fd;
+
+	t = start_owner(&owner, 1);
+	publish_expect(&owner, t, 1);
+	addr = remote(&owner, V_ADDR, 0, 0);
+	far.iov_base = (void *)(addr + PAGE);
+	far.iov_len = sizeof(word);
+	ck_assert_int_eq(process_vm_writev(owner.pid, &local, 1, &far, 1, 0),
+			 sizeof(word));
+	snprintf(path, sizeof(path), "/proc/%d/mem", owner.pid);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, &word, sizeof(word), addr + 2 * PAGE),
+			 sizeof(word));
+	close(fd);
+	ck_assert_int_eq(remote(&owner, R_READ, PAGE, 0), 42);
+	ck_assert_int_eq(remote(&owner, R_READ, 2 * PAGE, 0), 42);
+	remote_start(&h);
+	hook_expect(&h, t, 1, 1);
+	ck_assert_int_eq(remote_stop(&h), 0);
+	stop_owner(&owner, t);
+}
+END_TEST
+
+/*
+ * A hooker publishes its own snapshot in turn: its version has its own
+ * writes on the source's version, and the source's later versions reach
+ * neither.
+ */
+START_TEST(chain_publish)
+{
+	struct peer a, b, c;
+	long ta, tb;
+
+	ta = start_owner(&a, 1);
+	publish_expect(&a, ta, 1);
+	remotes_start(&b, &c, NULL);
+	hook_expect(&b, ta, 1, 1);
+	tb = remote(&b, R_TOKEN, 0, 0);
+	ck_assert_int_eq(remote(&b, R_WRITE, 0, 5), 0);	/* page 0 only */
+	ck_assert_int_eq(remote(&b, R_PUBLISH, tb, 0), 1);
+	ck_assert_int_eq(remote(&b, R_FILL, 6, 0), 0);
+	ck_assert_int_eq(remote(&a, R_FILL, 2, 0), 0);
+	publish_expect(&a, ta, 2);
+	ck_assert_int_eq(remote(&c, R_HOOKV, tb, 0), 1);
+	ck_assert_int_eq(remote(&c, R_READ, 0, 0), 5);
+	for (long pg = 1; pg < NPAGES; pg++)
+		ck_assert_int_eq(remote(&c, R_READ, pg * PAGE, 0), 1);
+	remotes_stop(&c, &b, NULL);
+	stop_owner(&a, ta);
+}
+END_TEST
+
+/*
+ * The owner writes on after publishing, a hooker writes its snapshot: no
+ * hook ever sees the owner's later writes, nor the owner or a later hook
+ * the hooker's.
+ */
+START_TEST(published_version_isolation)
 {
 	struct peer owner, h1, h2;
 	long t;
 
 	t = start_owner(&owner, 1);
 	publish_expect(&owner, t, 1);
-	remote_start(&h1);
-	remote_start(&h2);
+	remotes_start(&h1, &h2, NULL);
 	hook_expect(&h1, t, 1, 1);
 	ck_assert_int_eq(remote(&owner, R_FILL, 2, 0), 0);
 	ck_assert_int_eq(remote(&h1, R_VERSION, 0, 0), 1);
-	/* hooked after the owner's writes: still version 1, every page */
+	ck_assert_int_eq(remote(&h1, R_FILL, 9, 0), 0);
+	ck_assert_int_eq(remote(&owner, R_VERSION, 0, 0), 2);
+	/* hooked after both wrote: still version 1, every page */
 	hook_expect(&h2, t, 1, 1);
 	ck_assert_int_eq(remote(&owner, R_WRITE, 3 * PAGE, 77), 0);
 	ck_assert_int_eq(remote(&h2, R_VERSION, 0, 0), 1);
 	ck_assert_int_eq(remote(&owner, R_READ, 3 * PAGE, 0), 77);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&h1), 0);
-	ck_assert_int_eq(remote_stop(&h2), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
-}
-END_TEST
-
-/* A hooker's writes reach neither the owner nor the version others hook. */
-START_TEST(hooker_writes_stay_its_own)
-{
-	struct peer owner, h1, h2;
-	long t;
-
-	t = start_owner(&owner, 1);
-	publish_expect(&owner, t, 1);
-	remote_start(&h1);
-	remote_start(&h2);
-	hook_expect(&h1, t, 1, 1);
-	ck_assert_int_eq(remote(&h1, R_FILL, 9, 0), 0);
-	ck_assert_int_eq(remote(&owner, R_VERSION, 0, 0), 1);
-	hook_expect(&h2, t, 1, 1);
-	ck_assert_int_eq(remote(&owner, R_FILL, 2, 0), 0);
 	publish_expect(&owner, t, 2);
 	ck_assert_int_eq(remote(&h1, R_VERSION, 0, 0), 9);
 	ck_assert_int_eq(remote(&h2, R_VERSION, 0, 0), 1);
 	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&h1), 0);
-	ck_assert_int_eq(remote_stop(&h2), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	remotes_stop(&h1, &h2, &owner, NULL);
 }
 END_TEST
 
@@ -198,8 +271,7 @@ START_TEST(hook_version_reports)
 	ck_ok(hook(&a, &ht, t));
 	ck_assert_int_eq(pages_version(a, LEN), 6);
 	ck_ok(releasearea(ht));
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 }
 END_TEST
 
@@ -213,8 +285,7 @@ START_TEST(unpublished_as_before)
 
 	t = start_owner(&owner, 1);
 	ck_assert_int_eq(remote(&owner, R_ENABLE, t, 0), 0);
-	remote_start(&h1);
-	remote_start(&h2);
+	remotes_start(&h1, &h2, NULL);
 	hook_expect(&h1, t, 0, 1);
 	ck_assert_int_eq(remote(&owner, R_FILL, 2, 0), 0);
 	hook_expect(&h2, t, 0, 2);
@@ -226,9 +297,7 @@ START_TEST(unpublished_as_before)
 	ck_assert_int_eq(poll_fd(fd, POLLIN, 100), 0);
 	close(fd);
 	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&h1), 0);
-	ck_assert_int_eq(remote_stop(&h2), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	remotes_stop(&h1, &h2, &owner, NULL);
 }
 END_TEST
 
@@ -259,8 +328,7 @@ START_TEST(disable_enable_publish)
 	publish_expect(&owner, t, 2);
 	hook_expect(&h, t, 2, 2);
 	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&h), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	remotes_stop(&h, &owner, NULL);
 }
 END_TEST
 
@@ -273,24 +341,23 @@ START_TEST(wait_returns_and_times_out)
 	t = start_owner(&owner, 1);
 	publish_expect(&owner, t, 1);
 	publish_expect(&owner, t, 2);
-	start = now_ms();
+	start = monotonic_ms();
 	ck_ok(swing_wait(t, 1, -1, &v));
 	ck_assert_uint_eq(v, 2);
 	ck_ok(swing_wait(t, 0, 0, &v));
 	ck_assert_uint_eq(v, 2);
-	ck_assert_int_lt(now_ms() - start, 1000);
+	ck_assert_int_lt(monotonic_ms() - start, 1000);
 	ck_fails_with(swing_wait(t, 2, 0, &v), ETIMEDOUT);
 	ck_fails_with(swing_wait(t, 5, 0, &v), ETIMEDOUT);
-	start = now_ms();
+	start = monotonic_ms();
 	ck_fails_with(swing_wait(t, 2, 300, &v), ETIMEDOUT);
-	ms = now_ms() - start;
+	ms = monotonic_ms() - start;
 	ck_assert_msg(ms >= 290 && ms < 5000, "a 300 ms wait took %ld ms", ms);
 	ck_fails_with(swing_wait(t, 2, -2, &v), EINVAL);
 	ck_fails_with(swing_wait(t, 0, INT_MIN, &v), EINVAL);
 	ck_fails_with(swing_wait(-1, 0, 0, &v), EINVAL);
 	ck_fails_with(swing_wait(0x7ffffff0, 0, 0, &v), ENOENT);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 }
 END_TEST
 
@@ -312,11 +379,11 @@ START_TEST(wait_wakes_on_publish)
 		ck_assert_msg(!remote_answered(&w[i], i ? 0 : 300),
 			      "waiter %d returned %ld before any publish", i,
 			      remote_reply(&w[i]));
-	start = now_ms();
+	start = monotonic_ms();
 	publish_expect(&owner, t, 1);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(remote_reply(&w[i]), 1);
-	ck_assert_int_lt(now_ms() - start, 10000);
+	ck_assert_int_lt(monotonic_ms() - start, 10000);
 	ck_assert_int_eq(proc_swing_wait(t, "waiters", 0), 0);
 
 	/* again, after = 1: woken by version 2 */
@@ -327,8 +394,7 @@ START_TEST(wait_wakes_on_publish)
 	ck_assert_int_eq(remote_reply(&w[0]), 2);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(remote_stop(&w[i]), 0);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 }
 END_TEST
 
@@ -357,9 +423,9 @@ static void wait_interrupted(int sa_flags)
 	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
 	alarms = 0;
 	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
-	start = now_ms();
+	start = monotonic_ms();
 	ck_fails_with(swing_wait(t, 1, 3000, &v), EINTR);
-	ms = now_ms() - start;
+	ms = monotonic_ms() - start;
 	ck_assert_int_eq(alarms, 1);
 	ck_assert_msg(ms < 2500, "the interrupted wait took %ld ms", ms);
 	/* and one that would sleep forever */
@@ -367,8 +433,7 @@ static void wait_interrupted(int sa_flags)
 	ck_fails_with(swing_wait(t, 1, -1, &v), EINTR);
 	ck_assert_int_eq(alarms, 2);
 	ck_assert_int_eq(proc_swing_wait(t, "waiters", 0), 0);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 }
 
 START_TEST(wait_eintr)
@@ -435,15 +500,14 @@ START_TEST(wait_watch_permission)
 	ck_assert_int_eq(remote(&u, R_SETUID, NOBODY, 0), 0);
 	ck_assert_int_eq(remote(&u, R_WAIT, WAIT_ARG(t, 0), 0), -EACCES);
 	ck_assert_int_eq(remote(&u, R_WAIT, WAIT_ARG(t, -1), 0), -EACCES);
-	ck_assert_int_eq(remote(&u, V_WATCH, t, 0), -EACCES);
+	ck_assert_int_eq(remote(&u, R_WATCH, t, 0), -EACCES);
 	ck_assert_int_eq(remote(&owner, R_SETPERM, t, PERM(0, 0, 0604)), 0);
 	ck_assert_int_eq(remote(&u, R_WAIT, WAIT_ARG(t, 0), 0), 1);
-	fd = remote(&u, V_WATCH, t, 0);
+	fd = remote(&u, R_WATCH, t, 0);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(remote(&u, V_READ, fd, 0), 1);
+	ck_assert_int_eq(remote(&u, R_WATCH_READ, fd, 0), 1);
 	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&u), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	remotes_stop(&u, &owner, NULL);
 }
 END_TEST
 
@@ -486,8 +550,7 @@ START_TEST(watch_reads_and_rearms)
 	close(fd);
 	close(fd2);
 	ck_assert_int_eq(proc_swing_wait(t, "waiters", 0), 0);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 }
 END_TEST
 
@@ -518,8 +581,7 @@ START_TEST(watch_blocking_read)
 	ck_assert_int_eq(remote_reply(&reader), 2);
 	ck_assert_int_eq(peer_wait(&reader), 0);
 	close(fd);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 }
 END_TEST
 
@@ -664,8 +726,64 @@ START_TEST(watch_no_lost_wakeup)
 	ck_assert_int_eq(remote_reply(&owner), RACE_VERSIONS);
 	ck_assert_int_eq(poll_fd(fd, POLLIN, 0), 0);
 	close(fd);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
+}
+END_TEST
+
+/*
+ * Three reader processes race the owner's 100 publishes: each waits for a
+ * version newer than its last, hooks (populated or not) and checks every
+ * page.  No torn version, versions only increase, all see the last one.
+ */
+#define RACE_READERS 3
+
+static int race_reader(int in, int out, void *arg)
+{
+	long t = recv_long(in), last = 0, bad = 0;
+	uint64_t v, hv;
+	void *a;
+	int ht;
+
+	while (!bad && last < RACE_VERSIONS / 2) {
+		if (swing_wait(t, last, 10000, &v))
+			bad = -errno;
+		else if ((long)v <= last)
+			bad = -1000;
+		else if (swing_hook_version(&a, &ht, t,
+					    last & 1 ? SWING_HOOK_POPULATE : 0, &hv))
+			bad = -errno;
+		else if (hv < v || pages_version(a, LEN) != (long)hv)
+			bad = -2000;
+		else if (releasearea(ht))
+			bad = -errno;
+		else
+			last = hv;
+	}
+	send_long(out, bad ? bad : last);
+	return 0;
+}
+
+START_TEST(readers_race)
+{
+	struct peer owner, r[RACE_READERS];
+	long t, got;
+	int i;
+
+	for (i = 0; i < RACE_READERS; i++)
+		peer_start(&r[i], race_reader, NULL);
+	t = start_owner(&owner, 0);
+	for (i = 0; i < RACE_READERS; i++)
+		send_long(r[i].to, t);
+	ck_assert_int_eq(remote(&owner, V_PUBLISH_FILL, t, RACE_VERSIONS / 2),
+			 RACE_VERSIONS / 2);
+	for (i = 0; i < RACE_READERS; i++) {
+		got = recv_long(r[i].from);
+		ck_assert_msg(got == RACE_VERSIONS / 2,
+			      "reader %d ended with %ld (-1000: versions went back, -2000: a torn or wrong version, else -errno)",
+			      i, got);
+		ck_assert_int_eq(peer_wait(&r[i]), 0);
+	}
+	stop_owner(&owner, t);
 }
 END_TEST
 
@@ -718,8 +836,7 @@ START_TEST(memory_bounded)
 	ck_assert_int_eq(remote(&h, R_HOOKV, t, 0), 50);
 	ck_assert_int_eq(remote(&h, R_VERSION, 0, 0), 50);
 	ck_assert_int_eq(remote_stop(&h), 0);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 }
 END_TEST
 
@@ -731,8 +848,7 @@ START_TEST(old_version_hooked_keeps_content)
 
 	t = start_owner(&owner, 1);
 	publish_expect(&owner, t, 1);
-	remote_start(&old);
-	remote_start(&new);
+	remotes_start(&old, &new, NULL);
 	hook_expect(&old, t, 1, 1);
 	for (long i = 2; i <= 4; i++) {
 		ck_assert_int_eq(remote(&owner, R_FILL, i, 0), 0);
@@ -744,9 +860,7 @@ START_TEST(old_version_hooked_keeps_content)
 	/* the hooks outlive the area */
 	ck_assert_int_eq(remote(&old, R_VERSION, 0, 0), 1);
 	ck_assert_int_eq(remote(&new, R_VERSION, 0, 0), 4);
-	ck_assert_int_eq(remote_stop(&old), 0);
-	ck_assert_int_eq(remote_stop(&new), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	remotes_stop(&old, &new, &owner, NULL);
 }
 END_TEST
 
@@ -795,7 +909,7 @@ static void splice_isolation(enum splice_end end)
 	publish_expect(&owner, t, 1);
 	remote_start_ext(&reader, version_cmd);	/* holds the pipe's ends */
 	hook_expect(&reader, t, 1, 1);
-	ck_assert_int_eq(remote(&reader, V_VMSPLICE, 2 * PAGE, p[1]), PAGE);
+	ck_assert_int_eq(remote(&reader, R_VMSPLICE, 2 * PAGE, p[1]), PAGE);
 	if (end == SPLICE_RELEASE)
 		ck_assert_int_eq(remote(&reader, R_RELEASE,
 					remote(&reader, R_TOKEN, 0, 0), 0), 0);
@@ -815,8 +929,7 @@ static void splice_isolation(enum splice_end end)
 	if (end != SPLICE_EXIT)
 		ck_assert_int_eq(remote_stop(&reader), 0);
 	ck_assert_int_eq(remote_stop(&late), 0);
-	ck_assert_int_eq(remote(&owner, R_RELEASE, t, 0), 0);
-	ck_assert_int_eq(remote_stop(&owner), 0);
+	stop_owner(&owner, t);
 	close(p[0]);
 	close(p[1]);
 	free(buf);
@@ -847,8 +960,10 @@ Suite *swing_suite(void)
 
 	tcase_add_checked_fixture(tc, totals_setup, totals_teardown);
 	tcase_add_test(tc, numbers_increase);
-	tcase_add_test(tc, hook_gets_published_version);
-	tcase_add_test(tc, hooker_writes_stay_its_own);
+	tcase_add_test(tc, publish_by_owner_only);
+	tcase_add_test(tc, published_version_isolation);
+	tcase_add_test(tc, foreign_writes_miss_version);
+	tcase_add_test(tc, chain_publish);
 	tcase_add_test(tc, hook_version_reports);
 	tcase_add_test(tc, unpublished_as_before);
 	tcase_add_test(tc, disable_enable_publish);
@@ -866,6 +981,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, watch_hangup_owner_exit);
 	tcase_add_test(tc, watch_epoll);
 	tcase_add_test(tc, watch_no_lost_wakeup);
+	tcase_add_test(tc, readers_race);
 	tcase_add_test(tc, watch_keeps_no_pages);
 	tcase_add_test(tc, memory_bounded);
 	tcase_add_test(tc, old_version_hooked_keeps_content);
