@@ -426,7 +426,10 @@ static int cmd_info(int argc, char **argv)
 	return 4;
 }
 
-/* Now in UTC as info shows times, to the millisecond: watch's lines. */
+/*
+ * Now in local time to the millisecond, for watch's lines (swingctl(8)):
+ * a live log, read beside others the local clock stamps.
+ */
 static const char *stamp(char *buf, size_t size)
 {
 	struct timeval tv;
@@ -434,9 +437,9 @@ static const char *stamp(char *buf, size_t size)
 	size_t n;
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
+	localtime_r(&tv.tv_sec, &tm);
 	n = strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03ld UTC", (long)tv.tv_usec / 1000);
+	snprintf(buf + n, size - n, ".%03ld", (long)tv.tv_usec / 1000);
 	return buf;
 }
 
