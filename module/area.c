@@ -350,10 +350,12 @@ int swing_area_install(struct swing_area *area, struct swing_session *session,
 		mutex_unlock(&swing_table_lock);
 		return -ENOMEM;
 	}
-	ret = swing_user_charge(area);
-	if (ret)
-		goto err_ns;
-	area->charged = true;	/* until area_free() */
+	if (!area->charged) {	/* a received area's is taken already */
+		ret = swing_user_charge(area);
+		if (ret)
+			goto err_ns;
+		area->charged = true;	/* until area_free() */
+	}
 	token = idr_alloc_cyclic(&ns->tokens, NULL, 1, 0, GFP_KERNEL);
 	if (token < 0) {
 		ret = token == -ENOSPC ? -ENFILE : token;

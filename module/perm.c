@@ -51,8 +51,8 @@ static DEFINE_XARRAY(swing_users);
 
 /*
  * Charge one object of @npages pages to @uid, within the limits unless
- * @force (giving back a charge just taken off).  Caller holds
- * swing_table_lock.
+ * @force (a charge that replaces one of the same user's about to go).
+ * Caller holds swing_table_lock.
  */
 int swing_charge(kuid_t uid, pgoff_t npages, bool force)
 {
@@ -65,12 +65,10 @@ int swing_charge(kuid_t uid, pgoff_t npages, bool force)
 	lockdep_assert_held(&swing_table_lock);
 	user = xa_load(&swing_users, key);
 	if (!user) {
-		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT |
-			       (force ? __GFP_NOFAIL : 0));
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
 		if (!user)
 			return -ENOMEM;
-		ret = xa_err(xa_store(&swing_users, key, user,
-				      GFP_KERNEL | (force ? __GFP_NOFAIL : 0)));
+		ret = xa_err(xa_store(&swing_users, key, user, GFP_KERNEL));
 		if (ret) {
 			kfree(user);
 			return ret;

@@ -11,8 +11,9 @@
  * tree into a new area of the receiver's.
  *
  * Charges: a waiting message counts as one object of its pages against the
- * sender's euid (perm.c's per-user limits), so a flood is bounded; its
- * receiver's area is charged in its place.
+ * sender's euid (perm.c's per-user limits), so a flood is bounded; a moved
+ * area's own charge (its creator's) passes to its message.  The receiver's
+ * area is charged before the message's charge goes.
  *
  * Locking: @lock (a mutex) covers the list and the counts, and is only
  * ever held for O(1) steps, never across a snapshot or a mapping: those
@@ -22,9 +23,11 @@
  * a receiver takes the oldest message off the list, keeping its slot,
  * maps it unlocked, and puts it back at the head if that fails.  Taking
  * off the head under @lock is what makes the order FIFO and each message
- * one receiver's.  @lock nests inside nothing and takes only
- * swing_table_lock (charges) and the notify's waitqueue lock.  Sleepers
- * wait on the queue's notify, whose counts and gone change under @lock.
+ * one receiver's among the receives that succeed (one that fails puts its
+ * message back at the head, where a later one may have overtaken it).
+ * @lock nests inside nothing and takes only the notify's waitqueue lock.
+ * Sleepers wait on the queue's notify, whose counts and gone change under
+ * @lock.
  */
 #include <linux/list.h>
 #include <linux/module.h>
@@ -265,28 +268,27 @@ static int msg_fill(struct swing_msg *msg, struct swing_area *area, bool move)
 	return ret;
 }
 
-/*
- * Charge @msg to its sender.  A moved area's own charge goes with it
- * (area_free() would only drop it once every mapping is gone), so a move
- * is charged whatever the limits: the user holds no more than before.
- */
-static int msg_charge(struct swing_msg *msg, struct swing_area *area, bool move)
+/* Charge a sent (not moved) message to its sender, within the limits. */
+static int msg_charge(struct swing_msg *msg)
 {
 	int ret;
 
 	mutex_lock(&swing_table_lock);
-	ret = swing_charge(msg->cuid, msg->npages, move);
+	ret = swing_charge(msg->cuid, msg->npages, false);
 	mutex_unlock(&swing_table_lock);
 	return ret;
 }
 
-static void area_uncharge_moved(struct swing_area *area)
+/*
+ * A moved area's charge becomes its message's: same user, same pages,
+ * nothing to count.  area_free() would drop it only once every mapping of
+ * the area is gone.  An area is charged from its install (before its token
+ * can be found) and moved at most once (the move releases it).
+ */
+static void msg_take_charge(struct swing_area *area)
 {
 	mutex_lock(&swing_table_lock);
-	if (area->charged) {
-		swing_user_uncharge(area);
-		area->charged = false;
-	}
+	area->charged = false;
 	mutex_unlock(&swing_table_lock);
 }
 
@@ -314,21 +316,31 @@ int swing_queue_send(struct swing_area *qarea, struct swing_area *area,
 	ret = queue_take(qarea, true, flags & SWING_NONBLOCK, NULL);
 	if (ret)
 		goto err_free;
-	ret = msg_charge(msg, area, move);
+	ret = move ? 0 : msg_charge(msg);
 	if (ret)
 		goto err_slot;
 	ret = msg_fill(msg, area, move);
 	if (ret) {
-		msg_uncharge(msg);
+		if (!move)
+			msg_uncharge(msg);
 		goto err_slot;
 	}
 	if (move) {	/* its pages are the message's: the token goes too */
-		area_uncharge_moved(area);
+		msg_take_charge(area);
 		swing_area_release(area, true);
 	}
 	ret = queue_done(qarea, msg, true);
-	if (ret)
+	if (ret) {
 		msg_free(msg);
+		/*
+		 * The queue went while the message was being made.  A moved
+		 * area is gone already: the message was sent, as far as its
+		 * sender can tell, and freed with the queue, as if it had
+		 * been queued an instant earlier.
+		 */
+		if (move)
+			ret = 0;
+	}
 	return ret;
 
 err_slot:
@@ -355,21 +367,28 @@ struct swing_area *swing_queue_recv(struct swing_session *session,
 		goto err_back;
 	}
 	/*
-	 * The message's charge goes before the receiver's area is charged
-	 * (it may be the same user at its limit), and comes back if the
-	 * install fails.
+	 * The receiver's area is charged before the message's charge goes;
+	 * within the limits, unless it is the same user's, whose count then
+	 * does not grow (that user's entry exists: no allocation).  A failed
+	 * install's area_free() gives the area's charge back.
 	 */
+	mutex_lock(&swing_table_lock);
+	ret = swing_charge(area->cuid, area->npages,
+			   uid_eq(area->cuid, msg->cuid));
+	mutex_unlock(&swing_table_lock);
+	if (ret) {
+		swing_area_put(area);
+		goto err_back;
+	}
+	area->charged = true;
 	swing_tree_move(&area->tree, &msg->tree);
-	msg_uncharge(msg);
 	ret = swing_area_install(area, session, addr);
 	if (ret) {
-		mutex_lock(&swing_table_lock);
-		swing_charge(msg->cuid, msg->npages, true);
-		mutex_unlock(&swing_table_lock);
 		swing_tree_move(&msg->tree, &area->tree);
 		swing_area_put(area);
 		goto err_back;
 	}
+	msg_uncharge(msg);
 	queue_done(qarea, NULL, false);
 	kfree(msg);
 	return area;

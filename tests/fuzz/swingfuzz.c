@@ -431,7 +431,15 @@ static void on_timer(int sig)
 
 static int arm(long ms)
 {
-	struct itimerspec its = { .it_value = { ms / 1000, ms % 1000 * 1000000 } };
+	/*
+	 * Periodic: a signal that lands before the thread has entered the
+	 * call (a preempted thread under TCG) would otherwise leave the call
+	 * blocking for ever; the next one interrupts it.
+	 */
+	struct itimerspec its = {
+		.it_value = { ms / 1000, ms % 1000 * 1000000 },
+		.it_interval = { ms / 1000, ms % 1000 * 1000000 },
+	};
 
 	if (!have_timer) {
 		struct sigevent sev = {
@@ -2177,9 +2185,19 @@ int main(int argc, char **argv)
 	if (i == 200) {
 		fprintf(stderr, "swingfuzz: workers still running 20 s after the deadline\n");
 		bad = 1;
-		for (i = 0; i < procs; i++)
-			if (pids[i])
-				kill(-pids[i], SIGKILL);
+		for (i = 0; i < procs; i++) {
+			char cmd[256];
+
+			if (!pids[i])
+				continue;
+			/* Where each of its threads sleeps, for the report. */
+			snprintf(cmd, sizeof(cmd),
+				 "for t in /proc/%d/task/*; do echo \"== $t $(cat $t/wchan)\"; cat $t/stack; done >&2",
+				 pids[i]);
+			if (system(cmd))
+				fprintf(stderr, "swingfuzz: no stacks of %d\n", pids[i]);
+			kill(-pids[i], SIGKILL);
+		}
 		while (waitpid(-1, &status, 0) > 0)
 			;
 	}
