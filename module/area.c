@@ -177,6 +177,10 @@ static void area_free(struct kref *kref)
 		swing_user_uncharge(area);
 		mutex_unlock(&swing_table_lock);
 	}
+	if (area->kind == SWING_KIND_QUEUE)
+		swing_queue_free(area);
+	swing_published_put(area->version);
+	swing_notify_put(area->notify);
 	swing_tree_destroy(&area->tree);
 	swing_perm_destroy(area);
 	kvfree(area->dirty);
@@ -225,15 +229,25 @@ bool swing_area_owned(const struct swing_area *area)
 	return area->owner == task_tgid(current);
 }
 
-/* The returned area holds one reference: the caller's, until published. */
-static struct swing_area *area_alloc(pgoff_t npages, int src_token)
+/*
+ * The returned area holds one reference: the caller's, until published.
+ * It has no tree yet: the caller makes one, shares or moves one in.
+ */
+struct swing_area *swing_area_alloc(enum swing_kind kind, pgoff_t npages,
+				    int src_token)
 {
 	struct swing_area *area;
 
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return NULL;
+	area->notify = swing_notify_alloc(0);
+	if (!area->notify) {
+		kfree(area);
+		return NULL;
+	}
 	kref_init(&area->kref);
+	area->kind = kind;
 	init_rwsem(&area->lock);
 	INIT_LIST_HEAD(&area->session_node);
 	INIT_LIST_HEAD(&area->all_node);
@@ -285,8 +299,8 @@ static struct file *area_file(struct swing_area *area)
  * Give @area a token, a file and a mapping in the caller, then publish it.
  * On failure everything but the caller's reference is undone.
  */
-static int area_install(struct swing_area *area, struct swing_session *session,
-			unsigned long *addrp)
+int swing_area_install(struct swing_area *area, struct swing_session *session,
+		       unsigned long *addrp)
 {
 	struct swing_ns *ns;
 	struct file *file;
@@ -312,6 +326,10 @@ static int area_install(struct swing_area *area, struct swing_session *session,
 	mutex_unlock(&swing_table_lock);
 	area->token = token;
 
+	if (area->kind == SWING_KIND_QUEUE) {	/* nothing to map */
+		addr = 0;
+		goto publish;
+	}
 	file = area_file(area);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
@@ -327,6 +345,7 @@ static int area_install(struct swing_area *area, struct swing_session *session,
 		goto err_file;
 	}
 
+publish:
 	mutex_lock(&swing_table_lock);
 	kref_get(&area->kref);	/* the table's */
 	idr_replace(&ns->tokens, area, token);
@@ -356,12 +375,13 @@ struct swing_area *swing_area_create(struct swing_session *session,
 	struct swing_area *area;
 	int ret;
 
-	area = area_alloc(DIV_ROUND_UP(length, PAGE_SIZE), 0);
+	area = swing_area_alloc(SWING_KIND_AREA, DIV_ROUND_UP(length, PAGE_SIZE),
+				0);
 	if (!area)
 		return ERR_PTR(-ENOMEM);
 	ret = swing_tree_init(&area->tree, area->npages);
 	if (!ret)
-		ret = area_install(area, session, addr);
+		ret = swing_area_install(area, session, addr);
 	if (ret) {
 		swing_area_put(area);
 		return ERR_PTR(ret);
@@ -375,7 +395,7 @@ struct swing_area *swing_area_create(struct swing_session *session,
  * and no write fault is half done (decided a page is private but not yet
  * mapped it).  *@live is false when the mm is gone: no faults to exclude.
  */
-static int area_lock_faults(struct swing_area *area, bool *live)
+int swing_area_lock_faults(struct swing_area *area, bool *live)
 {
 	*live = mmget_not_zero(area->mm);
 	if (*live && mmap_write_lock_killable(area->mm)) {
@@ -385,12 +405,37 @@ static int area_lock_faults(struct swing_area *area, bool *live)
 	return 0;
 }
 
-static void area_unlock_faults(struct swing_area *area, bool live)
+void swing_area_unlock_faults(struct swing_area *area, bool live)
 {
 	if (live) {
 		mmap_write_unlock(area->mm);
 		mmput(area->mm);
 	}
+}
+
+/*
+ * What changes an area's tree outside its faults holds both: its faults
+ * locked out and its lock for writing.  -ENOENT, holding nothing, once the
+ * area is released.
+ */
+int swing_area_lock_write(struct swing_area *area, bool *live)
+{
+	int ret = swing_area_lock_faults(area, live);
+
+	if (ret)
+		return ret;
+	down_write(&area->lock);
+	if (area->released) {
+		swing_area_unlock_write(area, *live);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void swing_area_unlock_write(struct swing_area *area, bool live)
+{
+	up_write(&area->lock);
+	swing_area_unlock_faults(area, live);
 }
 
 /*
@@ -412,7 +457,7 @@ static bool page_referenced_outside(struct page *page)
  * and every snapshot gets a copy of it (fork's rule for pinned pages,
  * copy_present_pte()).  The cost is that of the pages written since the
  * last call, not of the area.
- * Caller: area_lock_faults() and @area->lock held for writing.  Faults, the
+ * Caller: swing_area_lock_faults() and @area->lock held for writing.  Faults, the
  * only setters of dirty bits, are kept out: plain bit operations suffice.
  */
 static void area_write_protect(struct swing_area *area)
@@ -463,7 +508,7 @@ static void area_write_protect(struct swing_area *area)
  * @dst, a fresh snapshot of @src, gets its own copy of each page that is
  * referenced from outside (still marked dirty).
  */
-static int area_copy_pinned(struct swing_area *dst, struct swing_area *src)
+static int area_copy_pinned(struct swing_tree *dst, struct swing_area *src)
 {
 	struct page *page, *old;
 	unsigned long idx;
@@ -471,7 +516,7 @@ static int area_copy_pinned(struct swing_area *dst, struct swing_area *src)
 	if (!atomic_long_read(&src->nr_dirty))
 		return 0;
 	for_each_set_bit(idx, src->dirty, src->npages) {
-		page = swing_tree_make_private(&dst->tree, idx, NULL, &old);
+		page = swing_tree_make_private(dst, idx, NULL, &old);
 		if (IS_ERR(page))
 			return PTR_ERR(page) == -EHWPOISON ? -EIO : PTR_ERR(page);
 		if (old) {	/* @dst is not mapped yet: no PTE to remove */
@@ -500,52 +545,95 @@ static void area_keep_pinned(struct swing_area *src)
 }
 
 /*
- * Share @src's pages with @dst as they are now.  With faults kept out, the
- * PTEs that could still write to @src's pages are those of its dirty pages
- * (usually removed already by enablehook): then sharing the root is the
- * whole snapshot.  Disabling takes @src->lock too, so a hook either sees the
- * area enabled and snapshots it whole, or fails.
+ * Share @src's live pages with @dst (zeroed) as they are now.  With faults
+ * kept out, the PTEs that could still write to @src's pages are those of
+ * its dirty pages (usually removed already by enablehook or publish): then
+ * sharing the root is the whole snapshot.  On failure @dst is empty.
+ * Caller: swing_area_lock_faults() and @src->lock held for writing.
  */
-static int area_snapshot(struct swing_area *dst, struct swing_area *src)
+int swing_area_share_live(struct swing_tree *dst, struct swing_area *src)
 {
+	int ret;
+
+	area_write_protect(src);
+	swing_tree_share(dst, &src->tree);
+	ret = area_copy_pinned(dst, src);
+	if (ret)	/* @src's paths to its pages are its own again */
+		swing_tree_destroy(dst);
+	area_keep_pinned(src);
+	return ret;
+}
+
+/* Can @src be hooked now?  Caller holds @src->lock. */
+static int area_hookable(struct swing_area *src)
+{
+	if (src->released)
+		return -ENOENT;
+	return src->enabled ? 0 : -EAGAIN;
+}
+
+/*
+ * Snapshot @src into @dst: its latest published version if it has one,
+ * which is only shared (swing_published_share(): no lock of @src's faults,
+ * nothing of the owner's to wait for), else its live contents.  Disabling
+ * takes @src->lock too, so a hook either sees the area enabled and
+ * snapshots it whole, or fails.  *@version: the version taken, 0 for live
+ * contents.
+ */
+static int area_snapshot(struct swing_area *dst, struct swing_area *src,
+			 u64 *version)
+{
+	struct swing_published *ver;
 	bool live;
 	int ret;
 
-	ret = area_lock_faults(src, &live);
+	down_read(&src->lock);
+	ret = area_hookable(src);
+	ver = ret ? NULL : swing_published_get(src);
+	up_read(&src->lock);
+	if (ret)
+		return ret;
+	if (ver) {
+		*version = swing_published_share(&dst->tree, ver);
+		swing_published_put(ver);
+		atomic_inc(&src->nr_hooks);
+		return 0;
+	}
+
+	ret = swing_area_lock_faults(src, &live);
 	if (ret)
 		return ret;
 	down_write(&src->lock);
-	if (src->released) {
-		ret = -ENOENT;
-	} else if (!src->enabled) {
-		ret = -EAGAIN;
-	} else {
-		area_write_protect(src);
-		swing_tree_share(&dst->tree, &src->tree);
-		ret = area_copy_pinned(dst, src);
-		if (ret)	/* @src's paths to its pages are its own again */
-			swing_tree_destroy(&dst->tree);
+	ret = area_hookable(src);
+	if (!ret) {
+		ver = swing_published_get(src);	/* published meanwhile? */
+		if (ver)
+			*version = swing_published_share(&dst->tree, ver);
 		else
+			ret = swing_area_share_live(&dst->tree, src);
+		if (!ret)
 			atomic_inc(&src->nr_hooks);
-		area_keep_pinned(src);
 	}
 	up_write(&src->lock);
-	area_unlock_faults(src, live);
+	swing_area_unlock_faults(src, live);
+	swing_published_put(ver);
 	return ret;
 }
 
 struct swing_area *swing_area_hook(struct swing_session *session,
-				   struct swing_area *src, unsigned long *addr)
+				   struct swing_area *src, unsigned long *addr,
+				   u64 *version)
 {
 	struct swing_area *area;
 	int ret;
 
-	area = area_alloc(src->npages, src->token);
+	*version = 0;
+	area = swing_area_alloc(SWING_KIND_AREA, src->npages, src->token);
 	if (!area)
 		return ERR_PTR(-ENOMEM);
-	ret = area_snapshot(area, src);
+	ret = area_snapshot(area, src, version);
 	if (!ret)
-		ret = area_install(area, session, addr);
+		ret = swing_area_install(area, session, addr);
 	if (ret) {
 		swing_area_put(area);
 		return ERR_PTR(ret);
@@ -564,7 +652,7 @@ int swing_area_set_enabled(struct swing_area *area, bool enabled)
 	int ret = 0;
 
 	if (enabled) {
-		ret = area_lock_faults(area, &live);
+		ret = swing_area_lock_faults(area, &live);
 		if (ret)
 			return ret;
 	}
@@ -578,7 +666,7 @@ int swing_area_set_enabled(struct swing_area *area, bool enabled)
 	}
 	up_write(&area->lock);
 	if (enabled)
-		area_unlock_faults(area, live);
+		swing_area_unlock_faults(area, live);
 	return ret;
 }
 
@@ -611,6 +699,7 @@ static void area_unmap_current(struct file *file)
  */
 int swing_area_release(struct swing_area *area, bool unmap)
 {
+	struct swing_published *ver;
 	struct file *file;
 
 	mutex_lock(&swing_table_lock);
@@ -631,11 +720,20 @@ int swing_area_release(struct swing_area *area, bool unmap)
 	down_write(&area->lock);
 	area->released = true;
 	WRITE_ONCE(area->enabled, false);
+	ver = area->version;	/* nobody can hook it any more */
+	area->version = NULL;
 	up_write(&area->lock);
+	swing_published_put(ver);
+	if (area->kind == SWING_KIND_QUEUE)
+		swing_queue_shutdown(area);	/* wakes its waiters itself */
+	else
+		swing_notify_gone(area->notify);
 
-	if (unmap && current->mm == area->mm)
-		area_unmap_current(file);
-	fput(file);
+	if (file) {
+		if (unmap && current->mm == area->mm)
+			area_unmap_current(file);
+		fput(file);
+	}
 	swing_area_put(area);	/* the table's */
 	return 0;
 }

@@ -15,9 +15,22 @@
 #include <uapi/linux/swing.h>
 
 #include "tree.h"
+#include "watch.h"
 
 struct ipc_namespace;
 struct swing_ns;
+struct swing_queue;
+struct swing_published;
+
+/*
+ * What a token names.  A queue (queue.c) uses the table, ownership,
+ * permission and lifetime parts of struct swing_area only: it has no
+ * pages, no file and no mapping.
+ */
+enum swing_kind {
+	SWING_KIND_AREA,
+	SWING_KIND_QUEUE,
+};
 
 /*
  * One open of /dev/swing.  Areas created or hooked through it are released
@@ -43,6 +56,7 @@ struct swing_session {
  */
 struct swing_area {
 	struct kref kref;
+	enum swing_kind kind;		/* immutable */
 	int token;			/* immutable */
 	int src_token;			/* immutable: hooked from, or 0 */
 	pgoff_t npages;			/* immutable */
@@ -55,9 +69,19 @@ struct swing_area {
 	bool charged;			/* to cuid's limits, until freed */
 
 	struct rw_semaphore lock;
-	struct swing_tree tree;
+	struct swing_tree tree;		/* empty once given away (queue.c) */
 	bool enabled;
 	bool released;
+
+	/*
+	 * Published versions (version.c): the latest, under @lock; the
+	 * number of the next one is @nr_published + 1.  Waiters wait on
+	 * @notify, which outlives the area as long as they do.
+	 */
+	struct swing_published *version;
+	u64 nr_published;
+	struct swing_notify *notify;	/* immutable */
+	struct swing_queue *queue;	/* a queue's (queue.c); immutable */
 
 	/*
 	 * Pages that may change without a fault: a write fault sets the bit
@@ -98,10 +122,15 @@ extern atomic_long_t swing_nr_areas;
 int swing_fs_init(void);
 void swing_fs_exit(void);
 
+struct swing_area *swing_area_alloc(enum swing_kind kind, pgoff_t npages,
+				    int src_token);
+int swing_area_install(struct swing_area *area, struct swing_session *session,
+		       unsigned long *addrp);
 struct swing_area *swing_area_create(struct swing_session *session,
 				     size_t length, unsigned long *addr);
 struct swing_area *swing_area_hook(struct swing_session *session,
-				   struct swing_area *src, unsigned long *addr);
+				   struct swing_area *src, unsigned long *addr,
+				   u64 *version);
 struct swing_area *swing_area_get(int token);
 struct swing_area *swing_area_next_locked(struct ipc_namespace *ipc_ns,
 					  int *token);
@@ -109,6 +138,11 @@ void swing_area_put(struct swing_area *area);
 bool swing_area_owned(const struct swing_area *area);
 int swing_area_set_enabled(struct swing_area *area, bool enabled);
 int swing_area_release(struct swing_area *area, bool unmap);
+int swing_area_lock_faults(struct swing_area *area, bool *live);
+void swing_area_unlock_faults(struct swing_area *area, bool live);
+int swing_area_lock_write(struct swing_area *area, bool *live);
+void swing_area_unlock_write(struct swing_area *area, bool live);
+int swing_area_share_live(struct swing_tree *dst, struct swing_area *src);
 
 void swing_session_release(struct swing_session *session);
 
@@ -132,11 +166,33 @@ int swing_perm_set(struct swing_area *area, const struct swing_perm *perm);
 int swing_perm_grant(struct swing_area *area, pid_t nr, bool revoke);
 int swing_user_charge(struct swing_area *area);
 void swing_user_uncharge(struct swing_area *area);
+int swing_charge(kuid_t uid, pgoff_t npages, bool force);
+void swing_uncharge(kuid_t uid, pgoff_t npages);
+int swing_perm_check(struct swing_area *area, umode_t mask);
 void swing_users_exit(void);
 
 /* proc.c */
 int swing_proc_init(void);
 void swing_proc_exit(void);
+
+/* version.c */
+extern atomic_long_t swing_nr_versions;
+int swing_area_publish(struct swing_area *area, u64 *version);
+struct swing_published *swing_published_get(struct swing_area *area);
+u64 swing_published_share(struct swing_tree *dst, struct swing_published *ver);
+void swing_published_put(struct swing_published *ver);
+
+/* queue.c */
+extern atomic_long_t swing_nr_messages;
+struct swing_area *swing_queue_create(struct swing_session *session,
+				      unsigned int depth);
+void swing_queue_shutdown(struct swing_area *qarea);
+void swing_queue_free(struct swing_area *qarea);
+int swing_queue_send(struct swing_area *qarea, struct swing_area *area,
+		     unsigned int flags);
+struct swing_area *swing_queue_recv(struct swing_session *session,
+				    struct swing_area *qarea,
+				    unsigned int flags, unsigned long *addr);
 
 /* cow.c */
 extern const struct file_operations swing_area_fops;

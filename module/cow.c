@@ -231,6 +231,10 @@ static vm_fault_t swing_vm_fault(struct vm_fault *vmf)
 	}
 
 	down_write(&area->lock);
+	if (unlikely(!area->tree.root)) {	/* given away (queue.c) */
+		up_write(&area->lock);
+		return VM_FAULT_SIGBUS;
+	}
 	page = make_private(area, idx, NULL);
 	if (IS_ERR(page)) {
 		up_write(&area->lock);
@@ -282,6 +286,10 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	 * between the reads of its count and mapcount (swing_tree_reuse()).
 	 */
 	down_read(&area->lock);
+	if (unlikely(!area->tree.root)) {
+		up_read(&area->lock);
+		return VM_FAULT_SIGBUS;
+	}
 	if (area->dirty && swing_tree_exclusive(&area->tree, page) &&
 	    swing_tree_page_private(&area->tree, idx, page)) {
 		/* Stamps change only under the lock held for writing. */
@@ -293,6 +301,10 @@ static vm_fault_t swing_vm_page_mkwrite(struct vm_fault *vmf)
 	up_read(&area->lock);
 
 	down_write(&area->lock);
+	if (unlikely(!area->tree.root)) {
+		up_write(&area->lock);
+		return VM_FAULT_SIGBUS;
+	}
 	cur = swing_area_alloc_dirty(area) ? ERR_PTR(-ENOMEM) :
 					    make_private(area, idx, page);
 	if (IS_ERR(cur)) {

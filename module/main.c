@@ -62,6 +62,8 @@ SWING_STAT_ATTR(pages, swing_nr_pages);
 SWING_STAT_ATTR(nodes, swing_nr_nodes);
 SWING_STAT_ATTR(cow_copies, swing_nr_cow_copies);
 SWING_STAT_ATTR(faults, swing_nr_faults);
+SWING_STAT_ATTR(messages, swing_nr_messages);
+SWING_STAT_ATTR(versions, swing_nr_versions);
 
 static ssize_t shared_pages_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
@@ -88,6 +90,8 @@ static struct attribute *swing_attrs[] = {
 	&dev_attr_cow_copies.attr,
 	&dev_attr_shared_pages.attr,
 	&dev_attr_faults.attr,
+	&dev_attr_messages.attr,
+	&dev_attr_versions.attr,
 	&dev_attr_abi_version.attr,
 	NULL,
 };

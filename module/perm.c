@@ -49,30 +49,36 @@ struct swing_user {
 /* __kuid_val(cuid) -> struct swing_user, present while it holds an area. */
 static DEFINE_XARRAY(swing_users);
 
-/* Caller holds swing_table_lock. */
-int swing_user_charge(struct swing_area *area)
+/*
+ * Charge one object of @npages pages to @uid, within the limits unless
+ * @force (giving back a charge just taken off).  Caller holds
+ * swing_table_lock.
+ */
+int swing_charge(kuid_t uid, pgoff_t npages, bool force)
 {
 	unsigned long max_areas = READ_ONCE(swing_max_areas_per_user);
 	unsigned long max_pages = READ_ONCE(swing_max_pages_per_user);
-	unsigned long key = __kuid_val(area->cuid);
+	unsigned long key = __kuid_val(uid);
 	struct swing_user *user;
 	int ret;
 
 	lockdep_assert_held(&swing_table_lock);
 	user = xa_load(&swing_users, key);
 	if (!user) {
-		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT |
+			       (force ? __GFP_NOFAIL : 0));
 		if (!user)
 			return -ENOMEM;
-		ret = xa_err(xa_store(&swing_users, key, user, GFP_KERNEL));
+		ret = xa_err(xa_store(&swing_users, key, user,
+				      GFP_KERNEL | (force ? __GFP_NOFAIL : 0)));
 		if (ret) {
 			kfree(user);
 			return ret;
 		}
 	}
-	if ((max_areas && user->areas >= max_areas) ||
-	    (max_pages && (user->pages > max_pages ||
-			   area->npages > max_pages - user->pages))) {
+	if (!force && ((max_areas && user->areas >= max_areas) ||
+		       (max_pages && (user->pages > max_pages ||
+				      npages > max_pages - user->pages)))) {
 		if (!user->areas) {
 			xa_erase(&swing_users, key);
 			kfree(user);
@@ -80,25 +86,37 @@ int swing_user_charge(struct swing_area *area)
 		return -ENOSPC;
 	}
 	user->areas++;
-	user->pages += area->npages;
+	user->pages += npages;
 	return 0;
 }
 
-/* Caller holds swing_table_lock; @area was charged. */
-void swing_user_uncharge(struct swing_area *area)
+/* Caller holds swing_table_lock; @uid holds such a charge. */
+void swing_uncharge(kuid_t uid, pgoff_t npages)
 {
-	unsigned long key = __kuid_val(area->cuid);
+	unsigned long key = __kuid_val(uid);
 	struct swing_user *user;
 
 	lockdep_assert_held(&swing_table_lock);
 	user = xa_load(&swing_users, key);
 	if (WARN_ON_ONCE(!user))
 		return;
-	user->pages -= area->npages;
+	user->pages -= npages;
 	if (!--user->areas) {
 		xa_erase(&swing_users, key);
 		kfree(user);
 	}
+}
+
+/* Caller holds swing_table_lock. */
+int swing_user_charge(struct swing_area *area)
+{
+	return swing_charge(area->cuid, area->npages, false);
+}
+
+/* Caller holds swing_table_lock; @area was charged. */
+void swing_user_uncharge(struct swing_area *area)
+{
+	swing_uncharge(area->cuid, area->npages);
 }
 
 void swing_users_exit(void)
@@ -152,8 +170,8 @@ static bool granted(const struct swing_area *area)
 	return false;
 }
 
-/* ipcperms() for read: may the caller hook @area?  Table locked. */
-static bool may_read(const struct swing_area *area)
+/* ipcperms(): does @area's mode give the caller @mask (04, 02)?  Table locked. */
+static bool may(const struct swing_area *area, umode_t mask)
 {
 	kuid_t euid = current_euid();
 	umode_t mode = area->mode;
@@ -162,17 +180,32 @@ static bool may_read(const struct swing_area *area)
 		mode >>= 6;
 	else if (in_group_p(area->gid) || in_group_p(area->cgid))
 		mode >>= 3;
-	return mode & 04;	/* r */
+	return mode & mask;
 }
 
-int swing_perm_hook(struct swing_area *area)
+static bool may_read(const struct swing_area *area)
+{
+	return may(area, 04);
+}
+
+/*
+ * May the caller use @area as @mask says: 04 hook an area, wait for or
+ * watch it, or receive from a queue; 02 send to a queue; 06 either (a
+ * queue's watch).  A grant gives both.
+ */
+int swing_perm_check(struct swing_area *area, umode_t mask)
 {
 	bool ok;
 
 	mutex_lock(&swing_table_lock);
-	ok = may_read(area) || granted(area);
+	ok = may(area, mask) || granted(area);
 	mutex_unlock(&swing_table_lock);
 	return ok || swing_capable() ? 0 : -EACCES;
+}
+
+int swing_perm_hook(struct swing_area *area)
+{
+	return swing_perm_check(area, 04);
 }
 
 /*

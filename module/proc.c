@@ -54,14 +54,16 @@ static void swing_seq_stop(struct seq_file *m, void *v)
 static int swing_seq_show(struct seq_file *m, void *v)
 {
 	struct swing_area *area = v;
+	struct swing_notify *n;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "     token        pid        uid             size   resident     shared  hooks enabled     source      ctime        gid  perms       cuid       cgid\n");
+		seq_puts(m, "     token        pid        uid             size   resident     shared  hooks enabled     source      ctime        gid  perms       cuid       cgid  kind              version    waiters      depth     length\n");
 		return 0;
 	}
 	if (!swing_perm_visible(area))
 		return 0;
-	seq_printf(m, "%10d %10d %10u %16llu %10lu %10lu %6d %7d %10d %10lld %10u %6o %10u %10u\n",
+	n = area->notify;
+	seq_printf(m, "%10d %10d %10u %16llu %10lu %10lu %6d %7d %10d %10lld %10u %6o %10u %10u %5s %20llu %10d %10u %10u\n",
 		   area->token, pid_vnr(area->owner),
 		   from_kuid_munged(current_user_ns(), area->uid),
 		   (unsigned long long)area->npages << PAGE_SHIFT,
@@ -71,7 +73,10 @@ static int swing_seq_show(struct seq_file *m, void *v)
 		   area->src_token, (long long)area->ctime,
 		   from_kgid_munged(current_user_ns(), area->gid), area->mode,
 		   from_kuid_munged(current_user_ns(), area->cuid),
-		   from_kgid_munged(current_user_ns(), area->cgid));
+		   from_kgid_munged(current_user_ns(), area->cgid),
+		   area->kind == SWING_KIND_QUEUE ? "queue" : "area",
+		   READ_ONCE(n->version), atomic_read(&n->waiters),
+		   n->depth, READ_ONCE(n->length));
 	return 0;
 }
 

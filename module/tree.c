@@ -220,6 +220,43 @@ void swing_tree_share(struct swing_tree *dst, struct swing_tree *src)
 			&swing_nr_exclusive);
 }
 
+/*
+ * The same from a tree nobody writes any more (a published version): @src
+ * is only read, so sharings of it need no lock between them.  Its pages,
+ * exclusive to nobody now, leave its exclusive count (atomically: sharings
+ * may race).
+ */
+void swing_tree_share_frozen(struct swing_tree *dst, struct swing_tree *src)
+{
+	long resident = atomic_long_read(&src->resident);
+
+	refcount_inc(&src->root->ref);
+	dst->root = src->root;
+	dst->height = src->height;
+	dst->npages = src->npages;
+	dst->share_seq = atomic64_inc_return(&swing_share_seq);
+	atomic_long_set(&dst->resident, resident);
+	atomic_long_add(resident, &swing_nr_resident);
+	atomic_long_sub(atomic_long_xchg(&src->exclusive, 0),
+			&swing_nr_exclusive);
+}
+
+/*
+ * Hand @src's pages to @dst (zeroed) as they are, and leave @src empty:
+ * nothing is shared, no count of the module's changes.  Neither tree may be
+ * in use by anyone else.
+ */
+void swing_tree_move(struct swing_tree *dst, struct swing_tree *src)
+{
+	dst->root = src->root;
+	dst->height = src->height;
+	dst->npages = src->npages;
+	dst->share_seq = src->share_seq;
+	atomic_long_set(&dst->resident, atomic_long_xchg(&src->resident, 0));
+	atomic_long_set(&dst->exclusive, atomic_long_xchg(&src->exclusive, 0));
+	src->root = NULL;
+}
+
 void swing_tree_destroy(struct swing_tree *t)
 {
 	if (t->root)
@@ -240,6 +277,9 @@ struct page *const *swing_tree_leaf(const struct swing_tree *t, pgoff_t idx)
 {
 	const struct swing_node *node = t->root;
 	unsigned int level;
+
+	if (!node)	/* destroyed: its area was given away */
+		return NULL;
 
 	for (level = t->height; level > 1; level--) {
 		node = node->slot[slot_of(idx, level)];

@@ -50,6 +50,8 @@ struct swing_tree {
 
 int swing_tree_init(struct swing_tree *t, pgoff_t npages);
 void swing_tree_share(struct swing_tree *dst, struct swing_tree *src);
+void swing_tree_share_frozen(struct swing_tree *dst, struct swing_tree *src);
+void swing_tree_move(struct swing_tree *dst, struct swing_tree *src);
 void swing_tree_destroy(struct swing_tree *t);
 
 /*
