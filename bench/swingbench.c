@@ -202,7 +202,8 @@ static void send_fd(int sock, int fd)
 		die("sendmsg");
 }
 
-static int recv_fd(int sock)
+/* recv_fd, or -1 once the sender has shut its side down. */
+static int recv_fd_or_end(int sock)
 {
 	char buf[CMSG_SPACE(sizeof(int))];
 	char byte;
@@ -211,11 +212,23 @@ static int recv_fd(int sock)
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = buf, .msg_controllen = sizeof(buf),
 	};
+	ssize_t n = recvmsg(sock, &mh, 0);
 	int fd;
 
-	if (recvmsg(sock, &mh, 0) != 1)
+	if (n == 0)
+		return -1;
+	if (n != 1 || !CMSG_FIRSTHDR(&mh))
 		die("recvmsg");
 	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+	return fd;
+}
+
+static int recv_fd(int sock)
+{
+	int fd = recv_fd_or_end(sock);
+
+	if (fd < 0)
+		errno = 0, die("recvmsg: the peer is gone");
 	return fd;
 }
 
@@ -231,16 +244,27 @@ static void write_all(int fd, const char *p, size_t len)
 	}
 }
 
+/* One message of len bytes from a stream; 0 at its end. */
+static int read_msg(int fd, char *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got < CHUNK ? len - got : CHUNK);
+
+		if (n == 0 && got == 0)
+			return 0;
+		if (n <= 0)
+			die("read message");
+		got += n;
+	}
+	return 1;
+}
+
 static void read_all(int fd, char *p, size_t len)
 {
-	while (len) {
-		ssize_t n = read(fd, p, len < CHUNK ? len : CHUNK);
-
-		if (n <= 0)
-			die("read");
-		p += n;
-		len -= n;
-	}
+	if (!read_msg(fd, p, len))
+		errno = 0, die("read: the writer is gone");
 }
 
 static int memfd_sealed_copy(const void *src, size_t len)
@@ -1130,6 +1154,7 @@ static const char *const wmech_name[] = { "swing-wait", "swing-watch", "pipe" };
 struct wshared {
 	int token;
 	double t[MAXPUB + 2];			/* publish-call time of version v */
+	double call[MAXPUB + 2];		/* us the call took */
 	double lat[MAXREADERS][MAXPUB];		/* us, per reader and wakeup */
 	int n[MAXREADERS];
 };
@@ -1192,6 +1217,7 @@ static void wake_publisher(void *arg)
 		} else if (swing_publish(token, &v) || v != (uint64_t)i) {
 			die("publish %d", i);
 		}
+		sh->call[i] = (now() - sh->t[i]) * 1e6;
 	}
 	byte_in(w->done[0]);	/* every reader checked the last version */
 	releasearea(token);
@@ -1265,14 +1291,19 @@ static double percentile(double *v, int n, double q)
 	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
-static void wake_one(FILE *f, enum wmech mech, int readers, int npub)
+/* Samples of one mechanism and reader count, over every round. */
+struct wpool {
+	double *lat, *call;
+	int n, ncall;
+};
+
+/* One publisher and its readers for npub versions, into *pool. */
+static void wake_one(struct wpool *pool, enum wmech mech, int readers, int npub)
 {
 	struct wshared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct wrun w = { .mech = mech, .readers = readers, .npub = npub };
 	pid_t pub, rd[MAXREADERS];
-	static double all[MAXREADERS * MAXPUB];
-	int total = 0;
 
 	if (sh == MAP_FAILED)
 		die("mmap");
@@ -1294,15 +1325,11 @@ static void wake_one(FILE *f, enum wmech mech, int readers, int npub)
 	byte_out(w.done[1]);
 	reap(pub);
 	for (int r = 0; r < readers; r++) {
-		memcpy(all + total, sh->lat[r], sh->n[r] * sizeof(double));
-		total += sh->n[r];
+		memcpy(pool->lat + pool->n, sh->lat[r], sh->n[r] * sizeof(double));
+		pool->n += sh->n[r];
 	}
-	fprintf(f, "%s,%d,%.1f,%.1f,%d\n", wmech_name[mech], readers,
-		percentile(all, total, 0.5), percentile(all, total, 0.99), total);
-	fflush(f);
-	fprintf(stderr, "wakeup  %-12s %2d readers: median %8.1f us, p99 %8.1f us (%d wakeups)\n",
-		wmech_name[mech], readers, percentile(all, total, 0.5),
-		percentile(all, total, 0.99), total);
+	for (int v = 2; v <= npub + 1; v++)
+		pool->call[pool->ncall++] = sh->call[v];
 	close(w.up[0]);
 	close(w.up[1]);
 	close(w.go[0]);
@@ -1327,15 +1354,48 @@ static long env_count(const char *name, long def, long max)
 	return n < 1 ? 1 : n > max ? max : n;
 }
 
+/*
+ * SWING_BENCH_PUBLISHES versions per mechanism and reader count, made in
+ * REPS rounds that take every mechanism in turn (a slow stretch of the
+ * emulating host then weighs on all of them); the samples of all rounds
+ * are pooled.
+ */
 static void bench_wakeup(void)
 {
-	FILE *f = csv_open("wakeup.csv", "mechanism,readers,median_us,p99_us,wakeups");
+	FILE *f = csv_open("wakeup.csv",
+			   "mechanism,readers,median_us,p99_us,call_us,wakeups");
 	static const int nr[] = { 1, 4, 16 };
+	enum { NR = sizeof(nr) / sizeof(nr[0]) };
 	int npub = env_count("SWING_BENCH_PUBLISHES", 400, MAXPUB);
+	int per = (npub + reps - 1) / reps;
+	struct wpool pool[NR][W_NMECH];
 
-	for (size_t i = 0; i < sizeof(nr) / sizeof(nr[0]); i++)
-		for (int m = 0; m < W_NMECH; m++)
-			wake_one(f, m, nr[i], npub);
+	for (int i = 0; i < NR; i++)
+		for (int m = 0; m < W_NMECH; m++) {
+			pool[i][m].lat = malloc(sizeof(double) * nr[i] * per * reps);
+			pool[i][m].call = malloc(sizeof(double) * per * reps);
+			pool[i][m].n = pool[i][m].ncall = 0;
+			if (!pool[i][m].lat || !pool[i][m].call)
+				die("malloc");
+		}
+	for (int k = 0; k < reps; k++)
+		for (int i = 0; i < NR; i++)
+			for (int m = 0; m < W_NMECH; m++)
+				wake_one(&pool[i][m], m, nr[i], per);
+	for (int i = 0; i < NR; i++)
+		for (int m = 0; m < W_NMECH; m++) {
+			struct wpool *p = &pool[i][m];
+			double med = percentile(p->lat, p->n, 0.5);
+			double p99 = percentile(p->lat, p->n, 0.99);
+			double call = percentile(p->call, p->ncall, 0.5);
+
+			fprintf(f, "%s,%d,%.1f,%.1f,%.1f,%d\n", wmech_name[m],
+				nr[i], med, p99, call, p->n);
+			fprintf(stderr, "wakeup  %-12s %2d readers: median %8.1f us, p99 %8.1f us, call %7.1f us (%d wakeups)\n",
+				wmech_name[m], nr[i], med, p99, call, p->n);
+			free(p->lat);
+			free(p->call);
+		}
 	fclose(f);
 }
 
@@ -1379,44 +1439,6 @@ static void check_msg(const struct qrun *q, const void *p, long k)
 	if (read_pages(p, q->len, 1) != msg_sum(q->len, 3 * k + 1))
 		errno = 0, die("%s: message %ld has the wrong contents",
 			       qmech_name[q->mech], k);
-}
-
-/* One message of len bytes from a stream; 0 at its end. */
-static int read_msg(int fd, char *p, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got < CHUNK ? len - got : CHUNK);
-
-		if (n == 0 && got == 0)
-			return 0;
-		if (n <= 0)
-			die("read message");
-		got += n;
-	}
-	return 1;
-}
-
-/* recv_fd, or -1 once the sender has shut its side down. */
-static int recv_fd_or_end(int sock)
-{
-	char buf[CMSG_SPACE(sizeof(int))];
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = buf, .msg_controllen = sizeof(buf),
-	};
-	ssize_t n = recvmsg(sock, &mh, 0);
-	int fd;
-
-	if (n == 0)
-		return -1;
-	if (n != 1 || !CMSG_FIRSTHDR(&mh))
-		die("recvmsg");
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
-	return fd;
 }
 
 static void queue_receiver(void *arg)
@@ -1635,38 +1657,58 @@ static void queue_sender(void *arg)
 		die("result");
 }
 
+/*
+ * Rounds (REPS) of every size and mechanism in turn, so that a slower
+ * stretch of the emulating host weighs on all of them alike; the median
+ * round's rate is kept.
+ */
 static void bench_queue(void)
 {
 	FILE *f = csv_open("queue.csv",
-			   "mechanism,size_kib,messages,seconds,msgs_per_s,mib_per_s");
+			   "mechanism,size_kib,msgs_per_s,mib_per_s,messages,reps");
 	static const size_t qsizes[] = { 4 << 10, 64 << 10, 1 << 20, 64 << 20 };
+	enum { NQ = sizeof(qsizes) / sizeof(qsizes[0]) };
 	double secs = env_count("SWING_BENCH_QUEUE_MS", 1000, 60000) / 1e3;
+	double rate[NQ][Q_NMECH][MAXREPS];
+	long count[NQ][Q_NMECH] = { { 0 } };
+	int fits[NQ];
 
-	for (size_t s = 0; s < sizeof(qsizes) / sizeof(qsizes[0]); s++) {
-		for (int m = 0; m < Q_NMECH; m++) {
-			struct qrun q = { .mech = m, .len = qsizes[s], .seconds = secs };
-			struct msg r;
-			double rate;
+	for (size_t s = 0; s < NQ; s++) {
+		/* an mq message is copied whole into kernel memory: small only */
+		fits[s] = qsizes[s] <= 64 << 10 && mq_fits(qsizes[s]);
+		if (!fits[s] && qsizes[s] <= 64 << 10)
+			fprintf(stderr, "queue   posix-mq %zu KiB: not allowed here (fs.mqueue.msgsize_max)\n",
+				qsizes[s] >> 10);
+	}
+	for (int i = 0; i < reps; i++) {
+		for (size_t s = 0; s < NQ; s++) {
+			for (int m = 0; m < Q_NMECH; m++) {
+				struct qrun q = { .mech = m, .len = qsizes[s], .seconds = secs };
+				struct msg r;
 
-			/* an mq message is copied whole into kernel memory */
-			if (m == Q_MQ && (q.len > 64 << 10 || !mq_fits(q.len))) {
-				if (q.len <= 64 << 10)
-					fprintf(stderr, "queue   posix-mq %zu KiB: not allowed here (fs.mqueue.msgsize_max)\n",
-						q.len >> 10);
-				continue;
+				if ((m == Q_MQ && !fits[s]) || q.len < PAGE ||
+				    !wanted(qmech_name[m]))
+					continue;
+				r = run_pair(queue_sender, queue_receiver, &q, q.ctl,
+					     &q.res, qmech_name[m]);
+				rate[s][m][i] = r.a / r.t1;
+				count[s][m] += r.a;
+				fprintf(stderr, "queue   %-16s %6zu KiB: %10.1f msgs/s, %9.1f MiB/s (%ld in %.2f s)\n",
+					qmech_name[m], q.len >> 10, r.a / r.t1,
+					r.a / r.t1 * q.len / MIB, r.a, r.t1);
 			}
-			if (q.len < PAGE || !wanted(qmech_name[m]))
+		}
+	}
+	for (size_t s = 0; s < NQ; s++) {
+		for (int m = 0; m < Q_NMECH; m++) {
+			double med;
+
+			if (!count[s][m])
 				continue;
-			r = run_pair(queue_sender, queue_receiver, &q, q.ctl,
-				     &q.res, qmech_name[m]);
-			rate = r.a / r.t1;
-			fprintf(f, "%s,%zu,%ld,%.3f,%.1f,%.1f\n", qmech_name[m],
-				q.len >> 10, r.a, r.t1, rate,
-				rate * q.len / MIB);
-			fflush(f);
-			fprintf(stderr, "queue   %-16s %6zu KiB: %10.1f msgs/s, %9.1f MiB/s (%ld in %.2f s)\n",
-				qmech_name[m], q.len >> 10, rate,
-				rate * q.len / MIB, r.a, r.t1);
+			med = median(rate[s][m], reps);
+			fprintf(f, "%s,%zu,%.1f,%.1f,%ld,%d\n", qmech_name[m],
+				qsizes[s] >> 10, med, med * qsizes[s] / MIB,
+				count[s][m], reps);
 		}
 	}
 	fclose(f);
@@ -1678,6 +1720,9 @@ static void bench_queue(void)
  * An area of every size is written whole and published once; then each
  * publish follows writes to w pages spread over the area (w = 0: nothing
  * written since the last publish, the O(1) case).  Median time of the call.
+ * Spread writes, the worst case: every written page is a run of PTEs to
+ * remove on its own and, while they are fewer than the area's leaves, in a
+ * leaf of swing's tree of its own.
  */
 static void bench_publish(void)
 {
@@ -1689,7 +1734,7 @@ static void bench_publish(void)
 	for (size_t s = 0; s < sizeof(psizes) / sizeof(psizes[0]); s++) {
 		size_t len = psizes[s] * MIB, npages = len / PAGE;
 		uint64_t v, pv = 0;
-		double t[64], t0;
+		double t[101], t0;
 		long *p, seed = 1;
 		int token, hooked;
 
@@ -1700,7 +1745,8 @@ static void bench_publish(void)
 			die("publish");
 		for (size_t wi = 0; wi < sizeof(written) / sizeof(written[0]); wi++) {
 			long w = written[wi];
-			int n = w > 256 ? 5 : 31;
+			/* the O(1) case is short: more calls for its median */
+			int n = !w ? 101 : w > 256 ? 5 : 31;
 
 			if ((size_t)w > npages)
 				continue;
@@ -1728,6 +1774,21 @@ static void bench_publish(void)
 	}
 	fclose(f);
 }
+
+/* In the order of a full run. */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} experiments[] = {
+	{ "handoff", bench_handoff },
+	{ "stream", bench_stream },
+	{ "cow", bench_cow },
+	{ "read", bench_fullread },
+	{ "scale", bench_scale },
+	{ "wakeup", bench_wakeup },
+	{ "queue", bench_queue },
+	{ "publish", bench_publish },
+};
 
 int main(int argc, char **argv)
 {
@@ -1763,24 +1824,15 @@ int main(int argc, char **argv)
 
 	all = optind == argc;
 	for (int i = optind; i < argc || all; i++) {
-		const char *e = all ? NULL : argv[i];
+		int ran = 0;
 
-		if (!e || !strcmp(e, "handoff"))
-			bench_handoff();
-		if (!e || !strcmp(e, "stream"))
-			bench_stream();
-		if (!e || !strcmp(e, "cow"))
-			bench_cow();
-		if (!e || !strcmp(e, "read"))
-			bench_fullread();
-		if (!e || !strcmp(e, "scale"))
-			bench_scale();
-		if (!e || !strcmp(e, "wakeup"))
-			bench_wakeup();
-		if (!e || !strcmp(e, "queue"))
-			bench_queue();
-		if (!e || !strcmp(e, "publish"))
-			bench_publish();
+		for (size_t x = 0; x < sizeof(experiments) / sizeof(experiments[0]); x++)
+			if (all || !strcmp(argv[i], experiments[x].name)) {
+				experiments[x].run();
+				ran = 1;
+			}
+		if (!ran)
+			errno = 0, die("no experiment %s", argv[i]);
 		if (all)
 			break;
 	}
