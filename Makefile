@@ -207,7 +207,8 @@ UDEVDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,$(PREFIX)/lib/ude
 man3_links := swing_createarea:createarea swing_hook:hook swing_hook_flags:hook \
 	disablehook:enablehook swing_enablehook:enablehook \
 	swing_disablehook:enablehook swing_releasearea:releasearea \
-	swing_getperm:swing_setperm swing_grant:swing_setperm swing_revoke:swing_setperm
+	swing_getperm:swing_setperm swing_grant:swing_setperm swing_revoke:swing_setperm \
+	swing_hook_version:swing_publish
 
 # The library, header, pkg-config file, swingctl, udev rule and man pages
 # (the module itself installs with dkms, see README).  DESTDIR and PREFIX

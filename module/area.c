@@ -172,11 +172,10 @@ static void area_free(struct kref *kref)
 {
 	struct swing_area *area = container_of(kref, struct swing_area, kref);
 
-	if (area->charged) {
-		mutex_lock(&swing_table_lock);
+	mutex_lock(&swing_table_lock);
+	if (area->charged)
 		swing_user_uncharge(area);
-		mutex_unlock(&swing_table_lock);
-	}
+	mutex_unlock(&swing_table_lock);
 	if (area->kind == SWING_KIND_QUEUE)
 		swing_queue_free(area);
 	swing_published_put(area->version);
@@ -265,10 +264,48 @@ struct swing_area *swing_area_alloc(enum swing_kind kind, pgoff_t npages,
 /* Caller holds @area->lock for writing. */
 int swing_area_alloc_dirty(struct swing_area *area)
 {
+	unsigned long pages = BITS_TO_LONGS(area->npages);
+	unsigned long chunks = BITS_TO_LONGS(DIV_ROUND_UP(area->npages,
+						  SWING_TREE_LEAF_PAGES));
+
+	if (area->dirty)
+		return 0;
+	area->dirty = kvcalloc(pages + chunks, sizeof(long), GFP_KERNEL_ACCOUNT);
 	if (!area->dirty)
-		area->dirty = kvcalloc(BITS_TO_LONGS(area->npages),
-				       sizeof(long), GFP_KERNEL_ACCOUNT);
-	return area->dirty ? 0 : -ENOMEM;
+		return -ENOMEM;
+	area->dirty_chunks = area->dirty + pages;
+	return 0;
+}
+
+/* The end of dirty chunk @chunk's pages. */
+static unsigned long chunk_end(const struct swing_area *area,
+			       unsigned long chunk)
+{
+	return min_t(unsigned long, (chunk + 1) * SWING_TREE_LEAF_PAGES,
+		     area->npages);
+}
+
+/*
+ * The first page from @idx on that is marked dirty, or npages, found
+ * through the marked chunks: the cost follows the pages marked, not the
+ * area's size.  Faults kept out.
+ */
+static unsigned long next_dirty(const struct swing_area *area,
+				unsigned long idx)
+{
+	unsigned long nchunks = DIV_ROUND_UP(area->npages,
+					     SWING_TREE_LEAF_PAGES);
+	unsigned long chunk = idx / SWING_TREE_LEAF_PAGES, found;
+
+	while ((chunk = find_next_bit(area->dirty_chunks, nchunks, chunk)) <
+	       nchunks) {
+		found = find_next_bit(area->dirty, chunk_end(area, chunk),
+				      max(idx, chunk * SWING_TREE_LEAF_PAGES));
+		if (found < chunk_end(area, chunk))
+			return found;
+		chunk++;
+	}
+	return area->npages;
 }
 
 /* The file whose mapping is the area's; it holds a reference on the area. */
@@ -462,45 +499,50 @@ static bool page_referenced_outside(struct page *page)
  */
 static void area_write_protect(struct swing_area *area)
 {
-	unsigned long start, end, i, lim, kept;
+	unsigned long chunk, start, end, lim, i, kept;
 	struct page *const *leaf;
 	struct page *page;
 
 	if (!atomic_long_read(&area->nr_dirty))
 		return;
-	start = find_first_bit(area->dirty, area->npages);
-	while (start < area->npages) {
-		end = find_next_zero_bit(area->dirty, area->npages, start);
-		swing_unmap_mapping_pages(area->mapping, start, end - start, false);
-		/*
-		 * PTEs cleared (arm64: a relaxed xchg) before page counts are
-		 * read.  Pairs with GUP-fast's full barrier between taking its
-		 * reference and re-reading the PTE (try_grab_folio() or
-		 * try_get_folio(), then the PTE recheck): either it sees the
-		 * PTE gone and drops its reference, or we see it.  The unmap
-		 * has flushed the TLB too (arm64: TLBI, then DSB ISH), so no
-		 * CPU still writes through an old writable entry.
-		 */
-		smp_mb();
+	for_each_set_bit(chunk, area->dirty_chunks,
+			 DIV_ROUND_UP(area->npages, SWING_TREE_LEAF_PAGES)) {
+		/* A chunk is one leaf's pages: one lookup for all of them. */
+		lim = chunk_end(area, chunk);
+		start = find_next_bit(area->dirty, lim,
+				      chunk * SWING_TREE_LEAF_PAGES);
+		leaf = start < lim ? swing_tree_leaf(&area->tree, start) : NULL;
 		kept = 0;
-		for (i = start; i < end; i = lim) {
-			leaf = swing_tree_leaf(&area->tree, i);
-			lim = min(end, round_down(i, SWING_TREE_LEAF_PAGES) +
-				       SWING_TREE_LEAF_PAGES);
-			for (; leaf && i < lim; i++) {
-				page = leaf[i % SWING_TREE_LEAF_PAGES];
+		while (start < lim) {
+			end = find_next_zero_bit(area->dirty, lim, start);
+			swing_unmap_mapping_pages(area->mapping, start,
+						  end - start, false);
+			/*
+			 * PTEs cleared (arm64: a relaxed xchg) before page
+			 * counts are read.  Pairs with GUP-fast's full
+			 * barrier between taking its reference and re-reading
+			 * the PTE (try_grab_folio() or try_get_folio(), then
+			 * the PTE recheck): either it sees the PTE gone and
+			 * drops its reference, or we see it.  The unmap has
+			 * flushed the TLB too (arm64: TLBI, then DSB ISH), so
+			 * no CPU still writes through an old writable entry.
+			 */
+			smp_mb();
+			for (i = start; i < end; i++) {
+				page = leaf ? leaf[i % SWING_TREE_LEAF_PAGES] :
+					      NULL;
 				if (page && page_referenced_outside(page)) {
 					kept++;
 					continue;
 				}
 				__clear_bit(i, area->dirty);
+				atomic_long_dec(&area->nr_dirty);
 			}
-			if (!leaf)
-				bitmap_clear(area->dirty, i, lim - i);
-			cond_resched();
+			start = find_next_bit(area->dirty, lim, end);
 		}
-		atomic_long_sub(end - start - kept, &area->nr_dirty);
-		start = find_next_bit(area->dirty, area->npages, end);
+		if (!kept)
+			__clear_bit(chunk, area->dirty_chunks);
+		cond_resched();
 	}
 }
 
@@ -515,7 +557,8 @@ static int area_copy_pinned(struct swing_tree *dst, struct swing_area *src)
 
 	if (!atomic_long_read(&src->nr_dirty))
 		return 0;
-	for_each_set_bit(idx, src->dirty, src->npages) {
+	for (idx = next_dirty(src, 0); idx < src->npages;
+	     idx = next_dirty(src, idx + 1)) {
 		page = swing_tree_make_private(dst, idx, NULL, &old);
 		if (IS_ERR(page))
 			return PTR_ERR(page) == -EHWPOISON ? -EIO : PTR_ERR(page);
@@ -538,7 +581,8 @@ static void area_keep_pinned(struct swing_area *src)
 
 	if (!atomic_long_read(&src->nr_dirty))
 		return;
-	for_each_set_bit(idx, src->dirty, src->npages) {
+	for (idx = next_dirty(src, 0); idx < src->npages;
+	     idx = next_dirty(src, idx + 1)) {
 		swing_tree_keep_exclusive(&src->tree, idx);
 		cond_resched();
 	}

@@ -50,9 +50,9 @@ struct swing_session {
  *
  * Locking: swing_table_lock (a mutex) protects the token tables, @session,
  * @session_node, @file, @ns, @all_node, the permissions and the per-user
- * charge (@charged is set once, before the area is published).  @lock
- * protects @tree, @enabled and @released; take it after the owner's mmap
- * lock and before any page lock.
+ * charge (@charged: set before the area is published, cleared if it is
+ * given away, queue.c).  @lock protects @tree, @enabled, @released and
+ * @version; take it after the owner's mmap lock and before any page lock.
  */
 struct swing_area {
 	struct kref kref;
@@ -66,7 +66,7 @@ struct swing_area {
 	kgid_t cgid;			/* creator's egid; immutable */
 	time64_t ctime;			/* creation, wall clock; immutable */
 	atomic_t nr_hooks;		/* snapshots taken of it */
-	bool charged;			/* to cuid's limits, until freed */
+	bool charged;			/* to cuid's limits, until freed or moved */
 
 	struct rw_semaphore lock;
 	struct swing_tree tree;		/* empty once given away (queue.c) */
@@ -91,9 +91,13 @@ struct swing_area {
 	 * only has to deal with these pages, not with the whole area.
 	 * Allocated (under @lock, for writing) by the first write fault, so
 	 * that a hook, whose snapshot is often only read, allocates nothing
-	 * that grows with the area.
+	 * that grows with the area.  @dirty_chunks marks each leaf's worth of
+	 * pages (SWING_TREE_LEAF_PAGES) holding a marked page, set after the
+	 * page's bit, so that a snapshot finds them in O(pages marked), not
+	 * in a scan of the whole bitmap; it lies at the end of @dirty.
 	 */
 	unsigned long *dirty;
+	unsigned long *dirty_chunks;
 	atomic_long_t nr_dirty;
 
 	/* Read fault-around state (cow.c): hints, read and written racily. */
@@ -151,8 +155,13 @@ int swing_area_alloc_dirty(struct swing_area *area);
 /* Caller holds @area->lock and has seen @area->dirty allocated. */
 static inline void swing_area_mark_dirty(struct swing_area *area, pgoff_t idx)
 {
-	if (!test_bit(idx, area->dirty) && !test_and_set_bit(idx, area->dirty))
+	unsigned long chunk = idx / SWING_TREE_LEAF_PAGES;
+
+	if (!test_bit(idx, area->dirty) && !test_and_set_bit(idx, area->dirty)) {
 		atomic_long_inc(&area->nr_dirty);
+		if (!test_bit(chunk, area->dirty_chunks))
+			set_bit(chunk, area->dirty_chunks);
+	}
 }
 
 /* perm.c */

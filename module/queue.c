@@ -14,13 +14,17 @@
  * sender's euid (perm.c's per-user limits), so a flood is bounded; its
  * receiver's area is charged in its place.
  *
- * Locking: @lock (a mutex) serialises every send and receive of the queue
- * whole, the snapshot and the receiver's mapping included, so that FIFO
- * order and "one receiver per message" need nothing more.  Lock order:
- * queue @lock, then the sender's mmap lock and area lock (the snapshot) or
- * swing_table_lock and the receiver's mmap lock (the install).  Nothing
- * takes a queue's lock under any of those.  Sleepers wait on the queue's
- * notify, whose length and gone change under @lock.
+ * Locking: @lock (a mutex) covers the list and the counts, and is only
+ * ever held for O(1) steps, never across a snapshot or a mapping: those
+ * take the sender's or receiver's own mmap lock, which that process could
+ * keep busy, and must not stall anyone else on the queue.  So a sender
+ * first takes a slot (@used), fills its message unlocked, then queues it;
+ * a receiver takes the oldest message off the list, keeping its slot,
+ * maps it unlocked, and puts it back at the head if that fails.  Taking
+ * off the head under @lock is what makes the order FIFO and each message
+ * one receiver's.  @lock nests inside nothing and takes only
+ * swing_table_lock (charges) and the notify's waitqueue lock.  Sleepers
+ * wait on the queue's notify, whose counts and gone change under @lock.
  */
 #include <linux/list.h>
 #include <linux/module.h>
@@ -43,7 +47,8 @@ atomic_long_t swing_nr_messages = ATOMIC_LONG_INIT(0);
 struct swing_queue {
 	struct mutex lock;
 	struct list_head msgs;	/* oldest first */
-	unsigned int length;
+	unsigned int length;	/* messages on @msgs */
+	unsigned int used;	/* slots: @length, plus sends and receives under way */
 	unsigned int depth;	/* immutable */
 	bool gone;
 };
@@ -87,18 +92,32 @@ struct swing_area *swing_queue_create(struct swing_session *session,
 	return qarea;
 }
 
-static void msg_free(struct swing_msg *msg)
+static void msg_uncharge(struct swing_msg *msg)
 {
 	mutex_lock(&swing_table_lock);
 	swing_uncharge(msg->cuid, msg->npages);
 	mutex_unlock(&swing_table_lock);
+}
+
+static void msg_free(struct swing_msg *msg)
+{
+	msg_uncharge(msg);
 	swing_tree_destroy(&msg->tree);
 	kfree(msg);
 }
 
+/* The counts changed; caller holds @q->lock. */
+static void queue_changed(struct swing_area *qarea)
+{
+	struct swing_queue *q = qarea->queue;
+
+	swing_notify_queue(qarea->notify, q->length, q->used);
+}
+
 /*
  * The queue's token is gone: free its messages and fail everyone asleep on
- * it with EIDRM.  A send or receive under way finishes first (@lock).
+ * it with EIDRM.  A send or receive under way finds @gone when it comes
+ * back for its slot, and frees its message itself.
  */
 void swing_queue_shutdown(struct swing_area *qarea)
 {
@@ -110,6 +129,7 @@ void swing_queue_shutdown(struct swing_area *qarea)
 	q->gone = true;
 	list_splice_init(&q->msgs, &msgs);
 	atomic_long_sub(q->length, &swing_nr_messages);
+	q->used -= q->length;
 	q->length = 0;
 	swing_notify_gone(qarea->notify);
 	mutex_unlock(&q->lock);
@@ -119,40 +139,54 @@ void swing_queue_shutdown(struct swing_area *qarea)
 	}
 }
 
-/* The last reference to the queue object: it was shut down, and is empty. */
+/* The last reference to the queue object: shut down, and empty. */
 void swing_queue_free(struct swing_area *qarea)
 {
 	struct swing_queue *q = qarea->queue;
 
 	if (q) {
-		WARN_ON_ONCE(!list_empty(&q->msgs));
+		WARN_ON_ONCE(!list_empty(&q->msgs) || q->used);
 		mutex_destroy(&q->lock);
 		kfree(q);
 	}
 }
 
 /*
- * Lock @q with room for one more message (@room) or one to take; sleep for
- * it unless @nonblock.  Returns 0 with @q->lock held, or an errno.
+ * Take a slot (@send) or the oldest message (*@msgp), sleeping for one
+ * unless @nonblock.  The caller gives the slot back through queue_done().
  */
-static int queue_lock_ready(struct swing_area *qarea, bool room, bool nonblock)
+static int queue_take(struct swing_area *qarea, bool send, bool nonblock,
+		      struct swing_msg **msgp)
 {
 	struct swing_queue *q = qarea->queue;
 	struct swing_notify *n = qarea->notify;
 	int ret;
 
 	for (;;) {
-		if (mutex_lock_interruptible(&q->lock))
-			return -EINTR;
-		if (!q->gone && (room ? q->length < q->depth : q->length))
-			return 0;
-		ret = q->gone ? -EIDRM : -EAGAIN;
+		mutex_lock(&q->lock);
+		if (q->gone) {
+			ret = -EIDRM;
+		} else if (send ? q->used < q->depth : q->length) {
+			if (send) {
+				q->used++;
+			} else {
+				*msgp = list_first_entry(&q->msgs,
+							 struct swing_msg, node);
+				list_del(&(*msgp)->node);
+				q->length--;
+				atomic_long_dec(&swing_nr_messages);
+			}
+			queue_changed(qarea);
+			ret = 0;
+		} else {
+			ret = -EAGAIN;
+		}
 		mutex_unlock(&q->lock);
 		if (ret != -EAGAIN || nonblock)
 			return ret;
 		atomic_inc(&n->waiters);
 		ret = wait_event_interruptible(n->wq, READ_ONCE(n->gone) ||
-			(room ? READ_ONCE(n->length) < n->depth :
+			(send ? READ_ONCE(n->used) < n->depth :
 				READ_ONCE(n->length)));
 		atomic_dec(&n->waiters);
 		if (ret)
@@ -161,25 +195,62 @@ static int queue_lock_ready(struct swing_area *qarea, bool room, bool nonblock)
 }
 
 /*
- * Take @area's pages away from it for @msg, which already shares them:
- * no PTE of the area maps them any more, its tree is destroyed and the
- * area is marked released, so that no fault, hook or send reaches them
- * through it again.  Then @msg's tree holds them alone (unless a hook of
- * the area or an outside reference does too), and swing_tree_reuse() lets
- * the receiver write them in place.  Caller: swing_area_lock_faults() and
- * @area->lock held for writing.
+ * Give back the slot queue_take() gave, queueing @msg in it (at the tail
+ * for a send, back at the head for a receive that failed) if there is one
+ * and the queue is still there.  Returns -EIDRM when it is not: the caller
+ * frees @msg.
  */
-static void area_give_away(struct swing_area *area)
+static int queue_done(struct swing_area *qarea, struct swing_msg *msg,
+		      bool tail)
 {
+	struct swing_queue *q = qarea->queue;
+	int ret = 0;
+
+	mutex_lock(&q->lock);
+	if (msg && q->gone) {
+		ret = -EIDRM;
+	} else if (msg) {
+		if (tail)
+			list_add_tail(&msg->node, &q->msgs);
+		else
+			list_add(&msg->node, &q->msgs);
+		q->length++;
+		atomic_long_inc(&swing_nr_messages);
+	}
+	if (!msg || ret)
+		q->used--;
+	queue_changed(qarea);
+	mutex_unlock(&q->lock);
+	return ret;
+}
+
+/*
+ * Take @area's pages away from it for @msg, which already shares them:
+ * no PTE of the area maps them any more, its tree is destroyed, its
+ * published version (which may share them too) is dropped, and the area is
+ * marked released, so that no fault, hook or send reaches them through it
+ * again.  Then @msg's tree holds them alone (unless a hook of the area or
+ * an outside reference does too), and swing_tree_reuse() lets the receiver
+ * write them in place.  Returns the version, for the caller to put once
+ * unlocked.  Caller: swing_area_lock_faults() and @area->lock held for
+ * writing.
+ */
+static struct swing_published *area_give_away(struct swing_area *area)
+{
+	struct swing_published *ver = area->version;
+
 	swing_unmap_mapping_pages(area->mapping, 0, area->npages, false);
 	swing_tree_destroy(&area->tree);
+	area->version = NULL;
 	area->released = true;
 	WRITE_ONCE(area->enabled, false);
+	return ver;
 }
 
 /* Snapshot (or give away) @area into @msg; sender's side of swing_send(). */
 static int msg_fill(struct swing_msg *msg, struct swing_area *area, bool move)
 {
+	struct swing_published *ver = NULL;
 	bool live;
 	int ret;
 
@@ -188,15 +259,47 @@ static int msg_fill(struct swing_msg *msg, struct swing_area *area, bool move)
 		return ret;
 	ret = swing_area_share_live(&msg->tree, area);
 	if (!ret && move)
-		area_give_away(area);
+		ver = area_give_away(area);
 	swing_area_unlock_write(area, live);
+	swing_published_put(ver);
 	return ret;
 }
 
+/*
+ * Charge @msg to its sender.  A moved area's own charge goes with it
+ * (area_free() would only drop it once every mapping is gone), so a move
+ * is charged whatever the limits: the user holds no more than before.
+ */
+static int msg_charge(struct swing_msg *msg, struct swing_area *area, bool move)
+{
+	int ret;
+
+	mutex_lock(&swing_table_lock);
+	ret = swing_charge(msg->cuid, msg->npages, move);
+	mutex_unlock(&swing_table_lock);
+	return ret;
+}
+
+static void area_uncharge_moved(struct swing_area *area)
+{
+	mutex_lock(&swing_table_lock);
+	if (area->charged) {
+		swing_user_uncharge(area);
+		area->charged = false;
+	}
+	mutex_unlock(&swing_table_lock);
+}
+
+/*
+ * With SWING_SEND_MOVE the area is given away once the message holds its
+ * pages, before it is queued: a receiver then finds them held by the
+ * message alone.  Should the queue go in that instant, the message is freed
+ * with it, as if it had been queued an instant earlier; the area is gone
+ * either way.
+ */
 int swing_queue_send(struct swing_area *qarea, struct swing_area *area,
 		     unsigned int flags)
 {
-	struct swing_queue *q = qarea->queue;
 	bool move = flags & SWING_SEND_MOVE;
 	struct swing_msg *msg;
 	int ret;
@@ -206,35 +309,30 @@ int swing_queue_send(struct swing_area *qarea, struct swing_area *area,
 		return -ENOMEM;
 	msg->npages = area->npages;
 	msg->src_token = area->token;
-	msg->cuid = current_euid();
+	msg->cuid = move ? area->cuid : current_euid();
 
-	ret = queue_lock_ready(qarea, true, flags & SWING_NONBLOCK);
+	ret = queue_take(qarea, true, flags & SWING_NONBLOCK, NULL);
 	if (ret)
 		goto err_free;
-	mutex_lock(&swing_table_lock);
-	ret = swing_charge(msg->cuid, msg->npages, false);
-	mutex_unlock(&swing_table_lock);
+	ret = msg_charge(msg, area, move);
 	if (ret)
-		goto err_unlock;
+		goto err_slot;
 	ret = msg_fill(msg, area, move);
 	if (ret) {
-		mutex_lock(&swing_table_lock);
-		swing_uncharge(msg->cuid, msg->npages);
-		mutex_unlock(&swing_table_lock);
-		goto err_unlock;
+		msg_uncharge(msg);
+		goto err_slot;
 	}
-	list_add_tail(&msg->node, &q->msgs);
-	q->length++;
-	atomic_long_inc(&swing_nr_messages);
-	swing_notify_length(qarea->notify, q->length);
-	mutex_unlock(&q->lock);
-
-	if (move)	/* its pages are the message's: the token goes too */
+	if (move) {	/* its pages are the message's: the token goes too */
+		area_uncharge_moved(area);
 		swing_area_release(area, true);
-	return 0;
+	}
+	ret = queue_done(qarea, msg, true);
+	if (ret)
+		msg_free(msg);
+	return ret;
 
-err_unlock:
-	mutex_unlock(&q->lock);
+err_slot:
+	queue_done(qarea, NULL, true);
 err_free:
 	kfree(msg);
 	return ret;
@@ -244,19 +342,17 @@ struct swing_area *swing_queue_recv(struct swing_session *session,
 				    struct swing_area *qarea,
 				    unsigned int flags, unsigned long *addr)
 {
-	struct swing_queue *q = qarea->queue;
 	struct swing_area *area;
 	struct swing_msg *msg;
 	int ret;
 
-	ret = queue_lock_ready(qarea, false, flags & SWING_NONBLOCK);
+	ret = queue_take(qarea, false, flags & SWING_NONBLOCK, &msg);
 	if (ret)
 		return ERR_PTR(ret);
-	msg = list_first_entry(&q->msgs, struct swing_msg, node);
 	area = swing_area_alloc(SWING_KIND_AREA, msg->npages, msg->src_token);
 	if (!area) {
 		ret = -ENOMEM;
-		goto err_unlock;
+		goto err_back;
 	}
 	/*
 	 * The message's charge goes before the receiver's area is charged
@@ -264,9 +360,7 @@ struct swing_area *swing_queue_recv(struct swing_session *session,
 	 * install fails.
 	 */
 	swing_tree_move(&area->tree, &msg->tree);
-	mutex_lock(&swing_table_lock);
-	swing_uncharge(msg->cuid, msg->npages);
-	mutex_unlock(&swing_table_lock);
+	msg_uncharge(msg);
 	ret = swing_area_install(area, session, addr);
 	if (ret) {
 		mutex_lock(&swing_table_lock);
@@ -274,17 +368,14 @@ struct swing_area *swing_queue_recv(struct swing_session *session,
 		mutex_unlock(&swing_table_lock);
 		swing_tree_move(&msg->tree, &area->tree);
 		swing_area_put(area);
-		goto err_unlock;
+		goto err_back;
 	}
-	list_del(&msg->node);
-	q->length--;
-	atomic_long_dec(&swing_nr_messages);
-	swing_notify_length(qarea->notify, q->length);
-	mutex_unlock(&q->lock);
+	queue_done(qarea, NULL, false);
 	kfree(msg);
 	return area;
 
-err_unlock:
-	mutex_unlock(&q->lock);
+err_back:
+	if (queue_done(qarea, msg, false))
+		msg_free(msg);
 	return ERR_PTR(ret);
 }

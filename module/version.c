@@ -87,11 +87,14 @@ int swing_area_publish(struct swing_area *area, u64 *version)
 		*version = ver->number;
 		WRITE_ONCE(area->enabled, true);
 		ver = NULL;	/* the area's now */
+		/*
+		 * Once the version is in place, so that a woken reader's hook
+		 * gets it; under the lock, so that two publishers' numbers
+		 * reach the waiters in their order.
+		 */
+		swing_notify_version(area->notify, *version);
 	}
 	swing_area_unlock_write(area, live);
-	/* After the version is in place: a woken reader's hook gets it. */
-	if (!ret)
-		swing_notify_version(area->notify, *version);
 out:
 	swing_published_put(old);
 	swing_published_put(ver);

@@ -60,12 +60,14 @@ void swing_notify_version(struct swing_notify *n, u64 version)
 	spin_unlock_irqrestore(&n->wq.lock, flags);
 }
 
-void swing_notify_length(struct swing_notify *n, unsigned int length)
+void swing_notify_queue(struct swing_notify *n, unsigned int length,
+			unsigned int used)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&n->wq.lock, flags);
 	WRITE_ONCE(n->length, length);
+	WRITE_ONCE(n->used, used);
 	wake_up_locked_poll(&n->wq, SWING_NOTIFY_EVENTS);
 	spin_unlock_irqrestore(&n->wq.lock, flags);
 }
@@ -170,7 +172,7 @@ static __poll_t swing_watch_poll(struct file *file, poll_table *pt)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (n->gone)
 		mask |= EPOLLHUP;
-	else if (n->depth && n->length < n->depth)
+	else if (n->depth && n->used < n->depth)
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	spin_unlock_irq(&n->wq.lock);
 	return mask;

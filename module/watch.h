@@ -26,6 +26,7 @@ struct swing_notify {
 	wait_queue_head_t wq;
 	u64 version;		/* latest published, 0: never */
 	unsigned int length;	/* a queue's messages waiting */
+	unsigned int used;	/* its slots taken: waiting, or being sent or received */
 	unsigned int depth;	/* a queue's depth, 0 for an area; immutable */
 	bool gone;		/* the object was released */
 	atomic_t waiters;	/* callers asleep, plus watch descriptors */
@@ -35,7 +36,8 @@ struct swing_notify *swing_notify_alloc(unsigned int depth);
 void swing_notify_put(struct swing_notify *n);
 void swing_notify_get(struct swing_notify *n);
 void swing_notify_version(struct swing_notify *n, u64 version);
-void swing_notify_length(struct swing_notify *n, unsigned int length);
+void swing_notify_queue(struct swing_notify *n, unsigned int length,
+			unsigned int used);
 void swing_notify_gone(struct swing_notify *n);
 
 int swing_notify_wait(struct swing_notify *n, u64 after, int timeout_ms,

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <time.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +12,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,6 +202,144 @@ int touch_signal(volatile char *addr, int write)
 	return sig;
 }
 
+short poll_fd(int fd, short events, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int n = poll(&pfd, 1, ms);
+
+	ck_assert_msg(n >= 0, "poll: %s", strerror(errno));
+	return n ? pfd.revents : 0;
+}
+
+long watch_read(int fd)
+{
+	uint64_t v;
+	ssize_t n = read(fd, &v, sizeof(v));
+
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return WATCH_EOF;
+	return n == sizeof(v) ? (long)v : -EIO;
+}
+
+long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+struct swing_totals totals_now(void)
+{
+	return (struct swing_totals){
+		.areas = swing_stat("areas"),
+		.pages = swing_stat("pages"),
+		.nodes = swing_stat("nodes"),
+		.messages = swing_stat("messages"),
+		.versions = swing_stat("versions"),
+	};
+}
+
+static int totals_equal(struct swing_totals a, struct swing_totals b)
+{
+	return a.areas == b.areas && a.pages == b.pages && a.nodes == b.nodes &&
+	       a.messages == b.messages && a.versions == b.versions;
+}
+
+/* What /proc/swing lists, for a leak's message (the first lines of it). */
+static void proc_swing_text(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/swing", "r");
+	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
+
+void ck_totals_back(const char *who, struct swing_totals before)
+{
+	struct swing_totals now = totals_now();
+	char procs[2048];
+
+	for (int i = 0; i < 100 && !totals_equal(now, before); i++) {
+		usleep(100000);
+		now = totals_now();
+	}
+	if (totals_equal(now, before))
+		return;
+	proc_swing_text(procs, sizeof(procs));
+	ck_abort_msg("%s leaked: areas %ld pages %ld nodes %ld messages %ld versions %ld, "
+		     "before it %ld %ld %ld %ld %ld; /proc/swing:\n%s",
+		     who, now.areas, now.pages, now.nodes, now.messages,
+		     now.versions, before.areas, before.pages, before.nodes,
+		     before.messages, before.versions, procs);
+}
+
+static struct swing_totals fixture_before;
+
+void totals_setup(void)
+{
+	fixture_before = totals_now();
+}
+
+void totals_teardown(void)
+{
+	char who[128];
+
+	snprintf(who, sizeof(who), "test %s", tcase_name());
+	ck_totals_back(who, fixture_before);
+}
+
+int proc_swing_word(int token, const char *column, char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/swing", "r");
+	char line[512], *save, *w;
+	int col = -1, i, ret = -1;
+
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f))
+		for (i = 0, w = strtok_r(line, " \t\n", &save); w;
+		     i++, w = strtok_r(NULL, " \t\n", &save))
+			if (!strcmp(w, column))
+				col = i;
+	while (col >= 0 && ret && fgets(line, sizeof(line), f)) {
+		w = strtok_r(line, " \t\n", &save);
+		if (!w || atoi(w) != token)
+			continue;
+		for (i = 0; w && i < col; i++)
+			w = strtok_r(NULL, " \t\n", &save);
+		if (w) {
+			snprintf(buf, size, "%s", w);
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+long proc_swing_long(int token, const char *column)
+{
+	char word[64];
+
+	return proc_swing_word(token, column, word, sizeof(word)) ? LONG_MIN :
+	       strtol(word, NULL, 10);
+}
+
+long proc_swing_wait(int token, const char *column, long want)
+{
+	long v = proc_swing_long(token, column);
+
+	for (int i = 0; i < 200 && v != want; i++) {
+		usleep(50000);
+		v = proc_swing_long(token, column);
+	}
+	return v;
+}
+
 long proc_swing_lines(void)
 {
 	FILE *f = fopen("/proc/swing", "r");
@@ -211,12 +354,32 @@ long proc_swing_lines(void)
 	return n;
 }
 
+/* The length of the mapping that starts at addr (/proc/self/maps), or 0. */
+static size_t mapping_length(const void *addr)
+{
+	FILE *m = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned long s, e;
+	size_t len = 0;
+
+	while (m && fgets(line, sizeof(line), m))
+		if (sscanf(line, "%lx-%lx", &s, &e) == 2 &&
+		    s == (unsigned long)addr)
+			len = e - s;
+	if (m)
+		fclose(m);
+	return len;
+}
+
 static int remote_main(int in, int out, void *arg)
 {
 	remote_ext_fn ext = arg;
 	void *area = NULL;
 	size_t len = 0;
-	int token;
+	int token = 0, q, fd;
+	uint64_t version;
+	unsigned long length;
+	struct iovec iov;
 
 	for (;;) {
 		long cmd = recv_long(in), a = recv_long(in), b = recv_long(in);
@@ -230,21 +393,12 @@ static int remote_main(int in, int out, void *arg)
 				ans = token, len = (a + PAGE - 1) & ~(PAGE - 1);
 			break;
 		case R_HOOK:
-			if (hook(&area, &token, a)) {
+		case R_HOOKV:
+			if (swing_hook_version(&area, &token, a, 0, &version)) {
 				ans = -errno;
 			} else {
-				ans = token;
-				len = 0;	/* learn the length from maps */
-				FILE *m = fopen("/proc/self/maps", "r");
-				char line[512];
-				unsigned long s, e;
-
-				while (m && fgets(line, sizeof(line), m))
-					if (sscanf(line, "%lx-%lx", &s, &e) == 2 &&
-					    s == (unsigned long)area)
-						len = e - s;
-				if (m)
-					fclose(m);
+				ans = cmd == R_HOOK ? token : (long)version;
+				len = mapping_length(area);
 			}
 			break;
 		case R_READ:
@@ -297,6 +451,43 @@ static int remote_main(int in, int out, void *arg)
 		case R_SUM:
 			for (size_t i = 0; i < len / sizeof(long); i++)
 				ans += ((long *)area)[i];
+			break;
+		case R_PUBLISH:
+			ans = swing_publish(a, &version) ? -errno : (long)version;
+			break;
+		case R_TOKEN:
+			ans = token;
+			break;
+		case R_LENGTH:
+			ans = len;
+			break;
+		case R_WAIT:
+			ans = swing_wait((int)(a & 0xffffffff), b, (int)(a >> 32),
+					 &version) ? -errno : (long)version;
+			break;
+		case R_QCREATE:
+			ans = swing_queue_create(&q, a) ? -errno : q;
+			break;
+		case R_SEND:
+			ans = swing_send(a, token, b) ? -errno : 0;
+			break;
+		case R_RECV:
+			if (swing_recv(a, &area, &token, &length, b))
+				ans = -errno;
+			else
+				ans = token, len = length;
+			break;
+		case R_WATCH:
+			fd = swing_watch(a);
+			ans = fd < 0 ? -errno : fd;
+			break;
+		case R_WATCH_READ:
+			ans = watch_read(a);
+			break;
+		case R_VMSPLICE:
+			iov.iov_base = (char *)area + a;
+			iov.iov_len = PAGE;
+			ans = vmsplice(b, &iov, 1, 0) < 0 ? -errno : (long)PAGE;
 			break;
 		case R_EXIT:
 			return 0;
@@ -365,12 +556,27 @@ void remote_start_ext(struct peer *p, remote_ext_fn fn)
 	peer_start(p, remote_main, fn);
 }
 
-long remote(struct peer *p, long cmd, long a, long b)
+void remote_post(struct peer *p, long cmd, long a, long b)
 {
 	send_long(p->to, cmd);
 	send_long(p->to, a);
 	send_long(p->to, b);
+}
+
+long remote_reply(struct peer *p)
+{
 	return recv_long(p->from);
+}
+
+int remote_answered(struct peer *p, int ms)
+{
+	return (poll_fd(p->from, POLLIN, ms) & (POLLIN | POLLHUP)) != 0;
+}
+
+long remote(struct peer *p, long cmd, long a, long b)
+{
+	remote_post(p, cmd, a, b);
+	return remote_reply(p);
 }
 
 int remote_stop(struct peer *p)
@@ -379,4 +585,25 @@ int remote_stop(struct peer *p)
 	send_long(p->to, 0);
 	send_long(p->to, 0);
 	return peer_wait(p);
+}
+
+void remotes_start(struct peer *p, ...)
+{
+	va_list ap;
+
+	va_start(ap, p);
+	for (; p; p = va_arg(ap, struct peer *))
+		remote_start(p);
+	va_end(ap);
+}
+
+void remotes_stop(struct peer *p, ...)
+{
+	va_list ap;
+
+	va_start(ap, p);
+	for (; p; p = va_arg(ap, struct peer *))
+		ck_assert_msg(remote_stop(p) == 0, "a remote (pid %d) did not exit 0",
+			      (int)p->pid);
+	va_end(ap);
 }

@@ -82,6 +82,44 @@ long pages_present(const void *addr, size_t len);
 /* Does touching addr raise a signal?  0 if not, else the signal. */
 int touch_signal(volatile char *addr, int write);
 
+/* poll() fd for events for up to ms: its revents, 0 when nothing came. */
+short poll_fd(int fd, short events, int ms);
+
+/*
+ * read(2) of 8 bytes from a swing_watch() descriptor: the u64 it gives (a
+ * version, a queue's length), WATCH_EOF at its end, or -errno.
+ */
+#define WATCH_EOF (-100000L)
+long watch_read(int fd);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+long monotonic_ms(void);
+
+/*
+ * The module's totals in sysfs; a test records them first and the checked
+ * fixture totals_setup/totals_teardown fails the test when they are not
+ * back at its end (after up to 10 s: exits finish releasing), naming the
+ * test and showing what /proc/swing still lists (pid, kind: who leaked).
+ */
+struct swing_totals {
+	long areas, pages, nodes, messages, versions;
+};
+
+struct swing_totals totals_now(void);
+void ck_totals_back(const char *who, struct swing_totals before);
+void totals_setup(void);
+void totals_teardown(void);
+
+/*
+ * A column of token's line in /proc/swing, by its name in the header
+ * ("source", "kind", "waiters"...): 0 with the word in buf, else -1.
+ * proc_swing_long() gives it as a number, or LONG_MIN when absent.
+ */
+int proc_swing_word(int token, const char *column, char *buf, size_t size);
+long proc_swing_long(int token, const char *column);
+/* Wait up to 10 s for that column to reach want; returns the last value. */
+long proc_swing_wait(int token, const char *column, long want);
+
 /*
  * A slow block device for I/O that stays in flight: dm-delay of delay_ms
  * over a loop device on a 1 MiB image in /dev/shm filled with 0xab bytes.
@@ -123,7 +161,22 @@ enum remote_cmd {
 	R_UNSHARE,	/* a = unshare() flags */
 	R_PROCLINES,	/* answer proc_swing_lines() */
 	R_EXIT,
+	/* since 1.3.0 */
+	R_PUBLISH,	/* a = token: answer the version published */
+	R_HOOKV,	/* a = token: hook as R_HOOK, answer the version got */
+	R_TOKEN,	/* answer the token of the area held */
+	R_LENGTH,	/* answer the length of the area held */
+	R_WAIT,		/* a = WAIT_ARG(token, ms), b = after: the version */
+	R_QCREATE,	/* a = depth: answer the queue's token */
+	R_SEND,		/* a = queue, b = flags: send the area held */
+	R_RECV,		/* a = queue, b = flags: hold the message, its token */
+	R_WATCH,	/* a = token: answer swing_watch()'s descriptor */
+	R_WATCH_READ,	/* a = descriptor: answer watch_read() */
+	R_VMSPLICE,	/* a = offset, b = pipe: vmsplice() that page */
 };
+
+/* R_WAIT's first argument: a token and a timeout in ms (>= -1). */
+#define WAIT_ARG(token, ms) ((long)(ms) * 0x100000000L + (unsigned int)(token))
 
 #define PERM(uid, gid, mode) ((long)(uid) << 32 | (long)(gid) << 16 | (mode))
 
@@ -132,7 +185,17 @@ long proc_swing_lines(void);
 
 void remote_start(struct peer *p);
 long remote(struct peer *p, long cmd, long a, long b);
+/*
+ * remote() in two halves, for a command that sleeps (a wait, a blocking
+ * send or receive): post it, see that no answer comes, wake it, read it.
+ */
+void remote_post(struct peer *p, long cmd, long a, long b);
+long remote_reply(struct peer *p);
+int remote_answered(struct peer *p, int ms);	/* an answer within ms? */
 int remote_stop(struct peer *p);	/* R_EXIT, then peer_wait() */
+/* remote_start() each, or remote_stop() each (must exit 0), to a NULL. */
+void remotes_start(struct peer *p, ...);
+void remotes_stop(struct peer *p, ...);
 
 /*
  * A test's own commands, numbered from R_USER: a remote started with

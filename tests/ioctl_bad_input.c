@@ -36,6 +36,8 @@ static const unsigned long all_cmds[] = {
 	SWING_IOC_VERSION, SWING_IOC_CREATE, SWING_IOC_HOOK,
 	SWING_IOC_ENABLE, SWING_IOC_DISABLE, SWING_IOC_RELEASE,
 	SWING_IOC_GETPERM, SWING_IOC_SETPERM, SWING_IOC_GRANT,
+	SWING_IOC_PUBLISH, SWING_IOC_WAIT, SWING_IOC_WATCH,
+	SWING_IOC_QUEUE_CREATE, SWING_IOC_SEND, SWING_IOC_RECV,
 };
 
 START_TEST(bad_pointers)
@@ -82,6 +84,9 @@ START_TEST(reserved_and_flags)
 		c.length = PAGE;
 		c.reserved[i] = 1;
 		ck_fails_with(ioctl(fd, SWING_IOC_CREATE, &c), EINVAL);
+	}
+	/* 1.3.0 made hook's first reserved word its version (in: 0) */
+	for (size_t i = 0; i < sizeof(h.reserved) / sizeof(h.reserved[0]); i++) {
 		memset(&h, 0, sizeof(h));
 		h.src_token = token;
 		h.reserved[i] = 1;
@@ -182,6 +187,137 @@ START_TEST(perm_and_grant_fields)
 }
 END_TEST
 
+/* The lowest free descriptor: a refused watch must not have taken it. */
+static int next_fd(void)
+{
+	int fd = dup(0);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
+}
+
+/* A request with reserved word i set (i < 2), else with flags bad. */
+#define SPOIL(req, i, bad)						\
+	do {								\
+		if ((i) < 2)						\
+			(req).reserved[i] = 1;				\
+		else							\
+			(req).flags = (bad);				\
+	} while (0)
+
+/*
+ * The calls of 1.3.0: flags, padding and reserved fields must be zero,
+ * hook's version is out only, a wait's timeout is at least -1.  Nothing
+ * is published, created, queued or opened by a refused call.
+ */
+START_TEST(versions_and_queues_fields)
+{
+	int fd = dev(), token, q, fds;
+	long areas = swing_stat("areas");
+	struct swing_publish pub;
+	struct swing_wait w;
+	struct swing_watch wa;
+	struct swing_queue_create qc;
+	struct swing_send snd;
+	struct swing_recv rcv;
+	struct swing_hook h;
+	void *a;
+
+	ck_ok(createarea(&a, &token, PAGE));
+	ck_ok(swing_queue_create(&q, 4));
+	fds = next_fd();	/* after libswing opened its own */
+	for (int i = 0; i < 3; i++) {
+		memset(&pub, 0, sizeof(pub));
+		pub.token = token;
+		SPOIL(pub, i, 1);
+		ck_fails_with(ioctl(fd, SWING_IOC_PUBLISH, &pub), EINVAL);
+		memset(&wa, 0, sizeof(wa));
+		wa.token = token;
+		SPOIL(wa, i, 1);
+		ck_fails_with(ioctl(fd, SWING_IOC_WATCH, &wa), EINVAL);
+		memset(&qc, 0, sizeof(qc));
+		qc.depth = 1;
+		SPOIL(qc, i, 1);
+		ck_fails_with(ioctl(fd, SWING_IOC_QUEUE_CREATE, &qc), EINVAL);
+		memset(&snd, 0, sizeof(snd));
+		snd.qtoken = q;
+		snd.token = token;
+		SPOIL(snd, i, SWING_SEND_FLAGS + 1);
+		ck_fails_with(ioctl(fd, SWING_IOC_SEND, &snd), EINVAL);
+		memset(&rcv, 0, sizeof(rcv));
+		rcv.qtoken = q;
+		rcv.flags = SWING_NONBLOCK;
+		SPOIL(rcv, i, SWING_SEND_MOVE);
+		ck_fails_with(ioctl(fd, SWING_IOC_RECV, &rcv), EINVAL);
+	}
+	for (int i = 0; i < 5; i++) {
+		memset(&w, 0, sizeof(w));
+		w.token = token;
+		switch (i) {
+		case 0:
+		case 1:
+			w.reserved[i] = 1;
+			break;
+		case 2:
+			w.flags = 1;
+			break;
+		case 3:
+			w.__pad = 1;
+			break;
+		case 4:
+			w.timeout_ms = -2;
+			break;
+		}
+		ck_fails_with(ioctl(fd, SWING_IOC_WAIT, &w), EINVAL);
+	}
+	memset(&wa, 0, sizeof(wa));
+	wa.token = token;
+	wa.__pad = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_WATCH, &wa), EINVAL);
+	wa.__pad = 0;
+	memset(&qc, 0, sizeof(qc));
+	qc.depth = 1;
+	qc.__pad = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_QUEUE_CREATE, &qc), EINVAL);
+	memset(&snd, 0, sizeof(snd));
+	snd.qtoken = q;
+	snd.token = token;
+	snd.__pad = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_SEND, &snd), EINVAL);
+	memset(&rcv, 0, sizeof(rcv));
+	rcv.qtoken = q;
+	rcv.flags = SWING_NONBLOCK;
+	rcv.__pad = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_RECV, &rcv), EINVAL);
+	ck_ok(enablehook(token));
+	memset(&h, 0, sizeof(h));
+	h.src_token = token;
+	h.version = 1;
+	ck_fails_with(ioctl(fd, SWING_IOC_HOOK, &h), EINVAL);
+
+	/* nothing happened: no version, message, queue, area or descriptor */
+	ck_assert_int_eq(next_fd(), fds);
+	ck_assert_int_eq(swing_stat("areas"), areas + 2);
+	ck_assert_int_eq(swing_stat("messages"), 0);
+	ck_assert_int_eq(swing_stat("versions"), 0);
+	memset(&w, 0, sizeof(w));
+	w.token = token;
+	ck_fails_with(ioctl(fd, SWING_IOC_WAIT, &w), ETIMEDOUT);
+	/* and the fields all zero are accepted */
+	memset(&pub, 0, sizeof(pub));
+	pub.token = token;
+	ck_ok(ioctl(fd, SWING_IOC_PUBLISH, &pub));
+	ck_assert_uint_eq(pub.version, 1);
+	ck_ok(ioctl(fd, SWING_IOC_WATCH, &wa));
+	ck_assert_int_ge(wa.fd, 0);
+	close(wa.fd);
+	ck_ok(releasearea(q));
+	ck_ok(releasearea(token));
+	close(fd);
+}
+END_TEST
+
 /* The request is readable but the answer cannot be written back. */
 START_TEST(failed_copy_out_leaves_nothing)
 {
@@ -233,6 +369,7 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, unknown_commands);
 	tcase_add_test(tc, reserved_and_flags);
 	tcase_add_test(tc, perm_and_grant_fields);
+	tcase_add_test(tc, versions_and_queues_fields);
 	tcase_add_test(tc, failed_copy_out_leaves_nothing);
 	tcase_add_test(tc, device_file_ops);
 	suite_add_tcase(s, tc);

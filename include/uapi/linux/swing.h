@@ -123,11 +123,14 @@ struct swing_grant {
  * owner: the area's contents now become its latest version, numbered 1, 2,
  * 3, ... per area, and the area is enabled.  From then on a hook snapshots
  * that version, never the live contents.
+ *
+ * In the structs of 1.3.0's calls, output fields must be 0 on input too,
+ * so that a later release may give them a meaning there.
  */
 struct swing_publish {
 	__s32 token;		/* in */
 	__u32 flags;		/* in: must be 0 */
-	__u64 version;		/* out: the number of the version published */
+	__u64 version;		/* in: must be 0; out: its number */
 	__u64 reserved[2];	/* in: must be 0 */
 };
 
@@ -140,7 +143,7 @@ struct swing_wait {
 	__s32 token;		/* in */
 	__s32 timeout_ms;	/* in: >= -1 */
 	__u64 after;		/* in */
-	__u64 version;		/* out: the latest version */
+	__u64 version;		/* in: must be 0; out: the latest version */
 	__u32 flags;		/* in: must be 0 */
 	__u32 __pad;		/* must be 0 */
 	__u64 reserved[2];	/* in: must be 0 */
@@ -156,7 +159,7 @@ struct swing_wait {
 struct swing_watch {
 	__s32 token;		/* in: an area or a queue */
 	__u32 flags;		/* in: must be 0 */
-	__s32 fd;		/* out: the descriptor */
+	__s32 fd;		/* in: must be 0; out: the descriptor */
 	__u32 __pad;		/* must be 0 */
 	__u64 reserved[2];	/* in: must be 0 */
 };
@@ -170,7 +173,7 @@ struct swing_watch {
 struct swing_queue_create {
 	__u32 depth;		/* in: 1 .. the max_queue_depth parameter */
 	__u32 flags;		/* in: must be 0 */
-	__s32 token;		/* out: the queue's token */
+	__s32 token;		/* in: must be 0; out: the queue's token */
 	__u32 __pad;		/* must be 0 */
 	__u64 reserved[2];	/* in: must be 0 */
 };
@@ -198,10 +201,10 @@ struct swing_send {
 struct swing_recv {
 	__s32 qtoken;		/* in: the queue */
 	__u32 flags;		/* in: SWING_RECV_FLAGS */
-	__s32 token;		/* out: the new area's token */
+	__s32 token;		/* in: must be 0; out: the new area's token */
 	__u32 __pad;		/* must be 0 */
-	__u64 addr;		/* out: where it is mapped */
-	__u64 length;		/* out: its length in bytes */
+	__u64 addr;		/* in: must be 0; out: where it is mapped */
+	__u64 length;		/* in: must be 0; out: its length in bytes */
 	__u64 reserved[2];	/* in: must be 0 */
 };
 
