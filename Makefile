@@ -7,7 +7,7 @@
 #                 kernels (tools/kernels fetch arm64)
 # make check      the test suite in QEMU guests on 5.10, 6.1 and 6.12
 # make check-arm64  the suite on arm64 6.1, 6.12 and 6.12 with 16 KiB pages
-# make demo       the producer/consumer demo in a guest
+# make demo       the producer/consumer demo, then the pipeline, in a guest
 # make bench      the benchmark in a guest (docs/benchmarks.md)
 
 uapi := include/uapi/linux/swing.h
@@ -57,6 +57,7 @@ lib_so := lib/libswing.so.$(VERSION)
 lib_a := $(OUT)lib/libswing.a
 lib_src := lib/swing.c
 tools := $(addprefix $(OUT),tools/swingctl/swingctl tools/demo/swingdemo \
+	tools/demo/swingpipeline \
 	bench/swingbench tests/fuzz/swingfuzz tests/stress/swingstress)
 tests_src := $(wildcard tests/*.c)
 tests := $(patsubst %.c,$(OUT)%,$(filter-out tests/helpers.c,$(tests_src)))
@@ -124,7 +125,9 @@ $(OUT)tools/swingctl/swingctl: tools/swingctl/swingctl.c $(lib_a)
 	$(Q)$(CC) $(CFLAGS) $$($(PKG_CONFIG_DYN) --cflags libkmod) -o $@ $< $(lib_a) \
 		$$($(PKG_CONFIG_DYN) --libs libkmod) -pthread
 
-$(OUT)tools/demo/swingdemo: tools/demo/swingdemo.c $(lib_a)
+# The demos: swingdemo (one snapshot, step by step), swingpipeline
+# (versions and a queue, continuously).
+$(OUT)tools/demo/%: tools/demo/%.c tests/totals.h $(lib_a)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDSTATIC) -o $@ $< $(lib_a) -pthread
 
@@ -172,8 +175,10 @@ endif
 check-arm64:
 	$(Q)$(MAKE) ARCH=arm64 check
 
+# DEMO_SECONDS: how long the pipeline (the second demo) runs.
+DEMO_SECONDS ?= 5
 demo: all
-	$(Q)tools/vmrun -- tools/demo/run-demo
+	$(Q)tools/vmrun -- env SWING_PIPELINE_SECONDS=$(DEMO_SECONDS) tools/demo/run-demo
 
 # The fuzzer or the stress test alone, as long as you like, on one kernel
 # (KVER=..., default: the newest of the target's; ARCH=arm64 for arm64's).

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * swingctl list/info show areas made by other processes, from /proc/swing,
- * and fail with the documented exit codes.
+ * swingctl list/info show areas and queues made by other processes, from
+ * /proc/swing, watch follows an area's versions and a queue's length, and
+ * all fail with the documented exit codes.
  */
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -35,6 +41,167 @@ static bool has_line(const char *out, const char *fmt, long n)
 	return strstr(out, want) != NULL;
 }
 
+/* The remotes' commands for versions and queues, beyond helpers.h's. */
+enum ctl_cmd {
+	C_PUBLISH = R_USER,	/* a = token: answer the new version */
+	C_QUEUE,		/* a = depth: answer the queue's token */
+	C_SEND,			/* a = queue, b = token: answer 0 */
+	C_RECV,			/* a = queue: answer the message's token */
+};
+
+static long ctl_cmd(long cmd, long a, long b, void *area, size_t len)
+{
+	unsigned long length;
+	uint64_t v;
+	void *addr;
+	int t;
+
+	switch (cmd) {
+	case C_PUBLISH:
+		return swing_publish(a, &v) ? -errno : (long)v;
+	case C_QUEUE:
+		return swing_queue_create(&t, a) ? -errno : t;
+	case C_SEND:
+		return swing_send(a, b, SWING_NONBLOCK) ? -errno : 0;
+	case C_RECV:
+		return swing_recv(a, &addr, &t, &length, SWING_NONBLOCK) ? -errno : t;
+	}
+	return -ENOSYS;
+}
+
+/*
+ * swingctl CMD TOKEN in a process of its own, its stdout (and stderr) to
+ * the pipe returned in *out, nothing else inherited: the remotes' pipes
+ * stay the remotes'.
+ */
+static pid_t spawn(int *out, const char *cmd, long token)
+{
+	char tok[24];
+	int p[2];
+	pid_t pid;
+
+	snprintf(tok, sizeof(tok), "%ld", token);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		execl(SWINGCTL, "swingctl", cmd, tok, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	*out = p[0];
+	return pid;
+}
+
+/* What a watch prints, read line by line. */
+struct reader {
+	int fd;
+	size_t n;		/* bytes in buf */
+	bool eof;
+	char buf[4096];
+	char line[256];
+};
+
+/*
+ * The next line from @r without its newline, or NULL at EOF or when none
+ * comes within 10 s.
+ */
+static const char *next_line(struct reader *r)
+{
+	struct timespec start, now;
+	char *nl;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!(nl = memchr(r->buf, '\n', r->n))) {
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		ssize_t got;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= 10 || r->n == sizeof(r->buf))
+			return NULL;
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		got = read(r->fd, r->buf + r->n, sizeof(r->buf) - r->n);
+		if (got <= 0) {
+			r->eof = got == 0;
+			return NULL;
+		}
+		r->n += got;
+	}
+	snprintf(r->line, sizeof(r->line), "%.*s", (int)(nl - r->buf), r->buf);
+	r->n -= nl + 1 - r->buf;
+	memmove(r->buf, nl + 1, r->n);
+	return r->line;
+}
+
+/*
+ * The next line watch prints is @fmt with @token and @n, after a time like
+ * "2025-01-31 12:34:56.789 ".
+ */
+static void expect_line(struct reader *r, const char *fmt, long token, long n)
+{
+	const char *line = next_line(r);
+	int y, mo, d, h, mi, sec, ms, at = -1;
+	char want[128];
+
+	snprintf(want, sizeof(want), fmt, token, n);
+	ck_assert_msg(line != NULL, "watch: no line '%s' (%s)", want,
+		      r->eof ? "it exited" : "none in 10 s");
+	ck_assert_msg(sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d.%3d %n",
+			     &y, &mo, &d, &h, &mi, &sec, &ms, &at) == 7 && at > 0 &&
+		      !strcmp(line + at, want),
+		      "watch printed '%s', want '<time> %s'", line, want);
+}
+
+/* swingctl info TOKEN [--json] into @out, which must succeed. */
+static void info(long token, bool json, char *out, size_t size)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld%s", token, json ? " --json" : "");
+	ck_assert_int_eq(run(cmd, out, size), 0);
+}
+
+/* The waiters column of @token's row, from swingctl info --json. */
+static long waiters(long token)
+{
+	char out[4096], *w;
+
+	info(token, true, out, sizeof(out));
+	w = strstr(out, "\"waiters\": ");
+	ck_assert_msg(w != NULL, "no waiters in:\n%s", out);
+	return atol(w + strlen("\"waiters\": "));
+}
+
+/* Wait (10 s at most) until @token has @n waiters: a watch has opened. */
+static void wait_waiters(long token, long n)
+{
+	time_t end = time(NULL) + 10;
+
+	while (waiters(token) != n && time(NULL) < end)
+		usleep(10000);
+	ck_assert_int_eq(waiters(token), n);
+}
+
+/* The end of @token's row in swingctl list's @out is @want. */
+static void row_ends(const char *out, long token, int pid, const char *want)
+{
+	char head[32];
+	const char *row, *eol;
+	size_t n = strlen(want);
+
+	snprintf(head, sizeof(head), "%8ld %8d ", token, pid);
+	row = strstr(out, head);
+	ck_assert_msg(row != NULL, "no '%s' in:\n%s", head, out);
+	eol = strchr(row, '\n');
+	ck_assert_msg(eol && (size_t)(eol - row) > n && !strncmp(eol - n, want, n),
+		      "%ld's row does not end with '%s':\n%s", token, want, out);
+}
+
 START_TEST(list_and_info_show_other_processes_areas)
 {
 	const long npages = (3 << 20) / PAGE;	/* 768 of 4 KiB, 192 of 16 KiB */
@@ -56,15 +223,14 @@ START_TEST(list_and_info_show_other_processes_areas)
 	snprintf(want, sizeof(want), "%8ld %8d ", token, src.pid);
 	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
 	ck_assert_msg(strstr(out, "3 MiB") != NULL, "no size in:\n%s", out);
-	/* the hooked area's row ends with its source token */
-	snprintf(want, sizeof(want), "%8ld %8d ", hooked, r.pid);
-	char *row = strstr(out, want), *eol;
-
-	ck_assert_msg(row != NULL, "no '%s' in:\n%s", want, out);
-	eol = strchr(row, '\n');
-	snprintf(want, sizeof(want), " %7ld", token);
-	ck_assert_msg(eol && eol - row > 8 && !strncmp(eol - 8, want, 8),
-		      "row without source %ld:\n%s", token, out);
+	ck_assert_msg(strstr(out, " KIND  VERSION WAITERS DEPTH LENGTH\n") != NULL,
+		      "no new columns in:\n%s", out);
+	/*
+	 * The hooked area's row: its source token, then its kind, no version,
+	 * no waiters, no depth or length (the columns swing 1.3.0 added).
+	 */
+	snprintf(want, sizeof(want), " %8ld %5s %8s %7d %5s %6s", token, "area", "-", 0, "-", "-");
+	row_ends(out, hooked, r.pid, want);
 
 	ck_assert_int_eq(run(SWINGCTL " list --json", out, sizeof(out)), 0);
 	snprintf(want, sizeof(want), "\"token\": %ld, \"size\": 3145728, \"owner_pid\": %d,",
@@ -75,13 +241,19 @@ START_TEST(list_and_info_show_other_processes_areas)
 	ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
 	ck_assert_msg(out[0] == '[' && strstr(out, "\"enabled\": true") != NULL,
 		      "bad JSON:\n%s", out);
+	ck_assert_msg(strstr(out, "\"creator_gid\": 0, \"kind\": \"area\", \"version\": 0, "
+			      "\"waiters\": 0, \"depth\": 0, \"length\": 0}") != NULL,
+		      "no kind to length in JSON:\n%s", out);
 
 	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld", token);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "size:           3145728 bytes (3 MiB)") &&
 		      strstr(out, "hooks taken:    1") &&
 		      has_line(out, "resident pages: %ld\n", npages) &&
-		      has_line(out, "shared pages:   %ld\n", npages),
+		      has_line(out, "shared pages:   %ld\n", npages) &&
+		      strstr(out, "kind:           area\n") &&
+		      strstr(out, "version:        none (never published)\n") &&
+		      strstr(out, "waiters:        0\n"),
 		      "info:\n%s", out);
 	snprintf(cmd, sizeof(cmd), SWINGCTL " info %ld --json", hooked);
 	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
@@ -270,6 +442,15 @@ START_TEST(errors)
 	ck_assert_int_eq(run(SWINGCTL " status extra 2>/dev/null", out, sizeof(out)), 2);
 	ck_assert_int_eq(run(SWINGCTL " release 2>/dev/null", out, sizeof(out)), 2);
 	ck_assert_int_eq(run(SWINGCTL " dump 2>/dev/null", out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " watch 2>&1", out, sizeof(out)), 2);
+	ck_assert_str_eq(out, "usage: swingctl watch TOKEN\n");
+	ck_assert_int_eq(run(SWINGCTL " watch abc 2>/dev/null", out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " watch 1 2 2>/dev/null", out, sizeof(out)), 2);
+	ck_assert_int_eq(run(SWINGCTL " watch 2147483647 2>&1", out, sizeof(out)), 4);
+	ck_assert_msg(strstr(out, "swingctl watch: area 2147483647: ") != NULL, "%s", out);
+	ck_assert_int_eq(run(SWINGCTL " watch --help", out, sizeof(out)), 0);
+	ck_assert_int_eq(run(SWINGCTL " --help", out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "  watch TOKEN ") != NULL, "%s", out);
 }
 END_TEST
 
@@ -322,6 +503,132 @@ START_TEST(perm_grant_revoke)
 }
 END_TEST
 
+/*
+ * watch prints each version as the owner publishes it, one line each, and
+ * exits 0 when the area is released; list and info show the version and
+ * the watch descriptor among the waiters meanwhile.
+ */
+START_TEST(watch_follows_versions)
+{
+	struct reader r = { 0 };
+	char out[8192];
+	struct peer src;
+	long token;
+	pid_t pid;
+
+	remote_start_ext(&src, ctl_cmd);
+	token = remote(&src, R_CREATE, PAGE, 0);
+	ck_assert_int_gt(token, 0);
+	pid = spawn(&r.fd, "watch", token);
+	wait_waiters(token, 1);
+
+	/* one at a time: a burst of publishes may show only its last */
+	for (long v = 1; v <= 3; v++) {
+		ck_assert_int_eq(remote(&src, R_WRITE, 0, v), 0);
+		ck_assert_int_eq(remote(&src, C_PUBLISH, token, 0), v);
+		expect_line(&r, "area %ld: version %ld", token, v);
+	}
+	info(token, false, out, sizeof(out));
+	ck_assert_msg(strstr(out, "version:        3\n") && strstr(out, "waiters:        1\n"),
+		      "info:\n%s", out);
+	info(token, true, out, sizeof(out));
+	ck_assert_msg(strstr(out, "\"kind\": \"area\", \"version\": 3, \"waiters\": 1, "
+			      "\"depth\": 0, \"length\": 0}\n") != NULL, "info --json:\n%s", out);
+
+	ck_assert_int_eq(remote(&src, R_RELEASE, token, 0), 0);
+	expect_line(&r, "area %ld: released", token, 0);
+	ck_assert_ptr_null(next_line(&r));	/* and nothing more */
+	ck_assert(r.eof);
+	ck_assert_int_eq(child_status(pid), 0);
+	close(r.fd);
+	ck_assert_int_eq(remote_stop(&src), 0);
+}
+END_TEST
+
+/*
+ * SIGINT and SIGTERM end a watch with status 0; a watch of an area
+ * published already starts with its version.
+ */
+START_TEST(watch_ends_on_signals)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct peer src;
+	long token;
+
+	remote_start_ext(&src, ctl_cmd);
+	token = remote(&src, R_CREATE, PAGE, 0);
+	ck_assert_int_gt(token, 0);
+	ck_assert_int_eq(remote(&src, C_PUBLISH, token, 0), 1);
+	for (int i = 0; i < 2; i++) {
+		struct reader r = { 0 };
+		pid_t pid = spawn(&r.fd, "watch", token);
+
+		expect_line(&r, "area %ld: version %ld", token, 1);
+		ck_assert_int_eq(kill(pid, sigs[i]), 0);
+		ck_assert_int_eq(child_status(pid), 0);
+		ck_assert_ptr_null(next_line(&r));
+		ck_assert(r.eof);
+		close(r.fd);
+	}
+	ck_assert_int_eq(waiters(token), 0);	/* their descriptors closed */
+	ck_assert_int_eq(remote_stop(&src), 0);
+}
+END_TEST
+
+/*
+ * A queue in list and info (kind, depth, length), and watched: its waiting
+ * messages as they come and go, until it is released.
+ */
+START_TEST(queues_listed_and_watched)
+{
+	char out[8192], want[256];
+	struct reader r = { 0 };
+	struct peer src, rcv;
+	long area, q;
+	pid_t pid;
+
+	remote_start_ext(&src, ctl_cmd);
+	remote_start_ext(&rcv, ctl_cmd);
+	area = remote(&src, R_CREATE, 2 * PAGE, 0);
+	ck_assert_int_gt(area, 0);
+	q = remote(&src, C_QUEUE, 4, 0);
+	ck_assert_int_gt(q, 0);
+	pid = spawn(&r.fd, "watch", q);
+	expect_line(&r, "queue %ld: %ld messages", q, 0);
+	ck_assert_int_eq(remote(&src, C_SEND, q, area), 0);
+	expect_line(&r, "queue %ld: %ld message", q, 1);
+	ck_assert_int_eq(remote(&src, C_SEND, q, area), 0);
+	expect_line(&r, "queue %ld: %ld messages", q, 2);
+
+	ck_assert_int_eq(run(SWINGCTL " list", out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), " %8s %5s %8s %7d %5d %6d", "-", "queue", "-", 1, 4, 2);
+	row_ends(out, q, src.pid, want);
+	info(q, false, out, sizeof(out));
+	ck_assert_msg(strstr(out, "kind:           queue\n") &&
+		      strstr(out, "depth:          4 messages\n") &&
+		      strstr(out, "length:         2 waiting\n") &&
+		      strstr(out, "waiters:        1\n") && !strstr(out, "version:"),
+		      "info:\n%s", out);
+	info(q, true, out, sizeof(out));
+	snprintf(want, sizeof(want), "{\"token\": %ld, \"size\": 0, ", q);
+	ck_assert_msg(strstr(out, want) && strstr(out, "\"kind\": \"queue\", \"version\": 0, "
+						   "\"waiters\": 1, \"depth\": 4, \"length\": 2}\n"),
+		      "info --json:\n%s", out);
+
+	ck_assert_int_gt(remote(&rcv, C_RECV, q, 0), 0);
+	expect_line(&r, "queue %ld: %ld message", q, 1);
+	ck_assert_int_eq(remote(&src, R_RELEASE, q, 0), 0);
+	expect_line(&r, "queue %ld: released", q, 0);
+	ck_assert_ptr_null(next_line(&r));
+	ck_assert(r.eof);
+	ck_assert_int_eq(child_status(pid), 0);
+	close(r.fd);
+	ck_assert_int_eq(remote_stop(&rcv), 0);
+	ck_assert_int_eq(remote_stop(&src), 0);
+	ck_assert_int_eq(swing_stat("areas"), 0);
+}
+END_TEST
+
 Suite *swing_suite(void)
 {
 	Suite *s = suite_create("swingctl");
@@ -334,6 +641,9 @@ Suite *swing_suite(void)
 	tcase_add_test(tc, release_revokes);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, perm_grant_revoke);
+	tcase_add_test(tc, watch_follows_versions);
+	tcase_add_test(tc, watch_ends_on_signals);
+	tcase_add_test(tc, queues_listed_and_watched);
 	suite_add_tcase(s, tc);
 	return s;
 }

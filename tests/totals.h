@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <unistd.h>
 
+/* areas counts queues too; messages wait in queues (since 1.3.0). */
 struct swing_totals {
 	long areas;
 	long pages;
+	long messages;
+	long versions;
 };
 
 static inline long swing_total(const char *name)
@@ -33,7 +36,15 @@ static inline long swing_total(const char *name)
 
 static inline struct swing_totals swing_totals(void)
 {
-	return (struct swing_totals){ swing_total("areas"), swing_total("pages") };
+	return (struct swing_totals){ swing_total("areas"), swing_total("pages"),
+				      swing_total("messages"),
+				      swing_total("versions") };
+}
+
+static inline int swing_totals_equal(struct swing_totals a, struct swing_totals b)
+{
+	return a.areas == b.areas && a.pages == b.pages &&
+	       a.messages == b.messages && a.versions == b.versions;
 }
 
 /*
@@ -44,15 +55,15 @@ static inline int swing_totals_back(const char *who, struct swing_totals before)
 {
 	struct swing_totals now = swing_totals();
 
-	for (int i = 0; i < 100 && (now.areas != before.areas ||
-				    now.pages != before.pages); i++) {
+	for (int i = 0; i < 100 && !swing_totals_equal(now, before); i++) {
 		usleep(100000);
 		now = swing_totals();
 	}
-	if (now.areas == before.areas && now.pages == before.pages)
+	if (swing_totals_equal(now, before))
 		return 0;
-	fprintf(stderr, "%s: leak: %ld areas, %ld pages (before: %ld, %ld)\n",
-		who, now.areas, now.pages, before.areas, before.pages);
+	fprintf(stderr, "%s: leak: %ld areas, %ld pages, %ld messages, %ld versions (before: %ld, %ld, %ld, %ld)\n",
+		who, now.areas, now.pages, now.messages, now.versions,
+		before.areas, before.pages, before.messages, before.versions);
 	fflush(stderr);
 	if (system("cat /proc/swing; ps -eo pid,ppid,pgid,stat,wchan:20,comm"))
 		fprintf(stderr, "%s: cannot show /proc/swing and processes\n", who);

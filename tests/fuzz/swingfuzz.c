@@ -5,7 +5,12 @@
  * and arguments, create/hook/enable/disable/release/setperm/grant on random
  * tokens, and on the mappings munmap, mremap, mprotect, madvise, fork,
  * exit, touching, read/write through pipes and files, process_vm_readv and
- * writev, O_DIRECT I/O to a block device, and vmsplice, tee and splice.
+ * writev, O_DIRECT I/O to a block device, and vmsplice, tee and splice;
+ * and the calls of 1.3.0: publish, hook of what was published, wait with
+ * small timeouts, watch descriptors (poll, read, close), queues (create,
+ * send plain, moved and non-blocking, receive, release), with blocking
+ * calls cut short by a signal and bad input (reserved fields, flags, the
+ * wrong kind of token) that must fail with EINVAL or EOPNOTSUPP.
  *
  * Every two seconds or so a worker is SIGKILLed wherever it is.
  * It checks what a user program can see: no worker dies of anything but its
@@ -14,7 +19,9 @@
  * is gone the module holds exactly the areas and pages it held before; and
  * a pipe a worker vmspliced pages of a snapshot into holds that snapshot's
  * content, or the worker's own later writes to it, never anyone else's
- * (kept_pipe, below).  The
+ * (kept_pipe, below); every new call fails, if it does, with one of the
+ * errors swing(7) documents for it; a process's private published area
+ * and private queue (track, below) behave exactly as specified.  The
  * kernel side (no BUG, WARNING, KASAN, lockdep report; clean rmmod) is
  * checked by whoever runs it in a guest: tests/run-suite, tools/vmrun.
  *
@@ -27,10 +34,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,19 +70,25 @@ static unsigned long page_size;
 #define SPLICE_AGE_MS	500	/* a kept pipe is checked once this old */
 #define SHOW_LEAKS	10	/* leaks described, of all workers */
 #define LABEL_MAGIC	0x5377ULL	/* the top 16 bits of a label */
+#define MAX_QUEUES	4	/* queues a worker keeps */
+#define MAX_WATCHES	4	/* watch descriptors a worker keeps open */
+#define TRACK_PAGES	4	/* of the private published area */
+#define SHOW_WRONG	20	/* broken contracts described, of all workers */
 
 enum op {
 	OP_IOCTL, OP_CREATE, OP_HOOK, OP_ENABLE, OP_DISABLE, OP_RELEASE,
 	OP_PERM, OP_GRANT, OP_TOUCH, OP_MUNMAP, OP_MREMAP, OP_MPROTECT,
 	OP_MADVISE, OP_FORK, OP_EXIT, OP_PIPE, OP_FILE, OP_VMREAD, OP_VMWRITE,
-	OP_DIRECT, OP_PROC, OP_SPLICE, NR_OPS
+	OP_DIRECT, OP_PROC, OP_SPLICE, OP_PUBLISH, OP_WAIT, OP_WATCH,
+	OP_QCREATE, OP_SEND, OP_RECV, OP_TRACK, OP_BADNEW, NR_OPS
 };
 
 static const char *const op_names[NR_OPS] = {
 	"ioctl", "create", "hook", "enable", "disable", "release", "perm",
 	"grant", "touch", "munmap", "mremap", "mprotect", "madvise", "fork",
 	"exit", "pipe", "file", "vmread", "vmwrite", "o_direct", "proc",
-	"splice",
+	"splice", "publish", "wait", "watch", "qcreate", "send", "recv",
+	"track", "badnew",
 };
 
 /* Relative frequencies; exit is rare so that workers live a while. */
@@ -82,7 +98,9 @@ static const int op_weight[NR_OPS] = {
 	[OP_TOUCH] = 20, [OP_MUNMAP] = 2, [OP_MREMAP] = 2, [OP_MPROTECT] = 3,
 	[OP_MADVISE] = 4, [OP_FORK] = 1, [OP_EXIT] = 0, [OP_PIPE] = 4,
 	[OP_FILE] = 3, [OP_VMREAD] = 3, [OP_VMWRITE] = 2, [OP_DIRECT] = 3,
-	[OP_PROC] = 1, [OP_SPLICE] = 4,
+	[OP_PROC] = 1, [OP_SPLICE] = 4, [OP_PUBLISH] = 4, [OP_WAIT] = 3,
+	[OP_WATCH] = 3, [OP_QCREATE] = 2, [OP_SEND] = 4, [OP_RECV] = 4,
+	[OP_TRACK] = 8, [OP_BADNEW] = 2,
 };
 
 /* Shared by all workers: counters and the token board. */
@@ -92,6 +110,8 @@ struct board {
 	long pipes_checked;	/* kept pipes (and tee twins) compared */
 	long pipes_unchecked;	/* kept pipes of pages we cannot reason about */
 	long pipes_leaked;	/* compared and found holding others' data */
+	long wrong;		/* new calls that broke their contract */
+	long tracked;		/* track checks made */
 	struct {
 		int token;
 		int pid;
@@ -115,6 +135,9 @@ struct entry {
 static pthread_rwlock_t map_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct entry entries[MAX_ENTRIES];
 static int nentries;
+static int queues[MAX_QUEUES];	/* our queues' tokens, under map_lock too */
+static int nqueues;
+static unsigned int max_depth = 1024;	/* the max_queue_depth parameter */
 static int filefd = -1, directfd = -1;
 static int mypid;
 
@@ -269,9 +292,33 @@ static int pick_token(void)
 		if (t)
 			return t;
 	}
+	if (r == 5) {
+		int t = 0;
+
+		pthread_rwlock_rdlock(&map_lock);
+		if (nqueues)
+			t = queues[below(nqueues)];
+		pthread_rwlock_unlock(&map_lock);
+		if (t)
+			return t;
+	}
 	if (r < 9)
 		return board->slot[below(SLOTS)].token;
 	return (int)rnd();
+}
+
+/* A queue to act on: one of ours, else any token pick_token() gives. */
+static int pick_queue(void)
+{
+	int t = 0;
+
+	if (below(4)) {
+		pthread_rwlock_rdlock(&map_lock);
+		if (nqueues)
+			t = queues[below(nqueues)];
+		pthread_rwlock_unlock(&map_lock);
+	}
+	return t ? t : pick_token();
 }
 
 /* Copy of a random entry, or 0 if there is none; read under the lock. */
@@ -318,28 +365,128 @@ static void forget_token(int token)
 	for (i = nentries - 1; i >= 0; i--)
 		if (entries[i].token == token)
 			del_entry(i);
+	for (i = nqueues - 1; i >= 0; i--)
+		if (queues[i] == token)
+			queues[i] = queues[--nqueues];
+}
+
+/*
+ * A new call broke its contract: count it (a failure of the run) and say
+ * what happened, for the first SHOW_WRONG of all workers.
+ */
+static void __attribute__((format(printf, 1, 2))) wrong(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	if (__atomic_fetch_add(&board->wrong, 1, __ATOMIC_RELAXED) >= SHOW_WRONG)
+		return;
+	n = snprintf(msg, sizeof(msg), "swingfuzz: pid %d: ", mypid);
+	va_start(ap, fmt);
+	n += vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(msg) - 2)
+		n = sizeof(msg) - 2;
+	msg[n++] = '\n';
+	if (write(2, msg, n) < 0)
+		n = 0;
+}
+
+/* Is err one of the zero-terminated list? */
+static int errno_in(int err, const int *ok)
+{
+	for (; *ok; ok++)
+		if (err == *ok)
+			return 1;
+	return 0;
+}
+
+/* A call returned -1 with err: wrong unless err is in the list. */
+static void expect_errno(const char *call, int err, const int *ok)
+{
+	if (!errno_in(err, ok))
+		wrong("%s: unexpected errno %d (%s)", call, err, strerror(err));
+}
+
+/*
+ * Each thread's timer, SIGUSR1 to that thread alone: arm() before a call
+ * that may block for good (a wait without limit, a send to a full queue,
+ * a receive from an empty one), disarm() after it.  The handler does
+ * nothing: the call returns EINTR (never restarted, swing(7)).  A call
+ * that could block is not made when arm() fails (returns 0).  Once
+ * disarm() returns no signal is left to hit a later call: one generated
+ * before is delivered on the way out of timer_settime.
+ */
+#ifndef sigev_notify_thread_id	/* glibc before 2.35 */
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+static __thread timer_t thread_timer;
+static __thread int have_timer, armed;
+
+static void on_timer(int sig)
+{
+}
+
+static int arm(long ms)
+{
+	struct itimerspec its = { .it_value = { ms / 1000, ms % 1000 * 1000000 } };
+
+	if (!have_timer) {
+		struct sigevent sev = {
+			.sigev_notify = SIGEV_THREAD_ID,
+			.sigev_signo = SIGUSR1,
+		};
+
+		sev.sigev_notify_thread_id = gettid();
+		if (timer_create(CLOCK_MONOTONIC, &sev, &thread_timer))
+			return 0;
+		have_timer = 1;
+	}
+	armed = !timer_settime(thread_timer, 0, &its, NULL);
+	return armed;
+}
+
+static void disarm(void)
+{
+	struct itimerspec its = { 0 };
+
+	if (armed)
+		timer_settime(thread_timer, 0, &its, NULL);
+	armed = 0;
 }
 
 static unsigned long mapping_len(void *addr)
 {
 	char buf[16384];
 	unsigned long s, e, len = 0;
+	size_t have = 0;
 	ssize_t n;
-	char *p;
+	char *p, *nl;
 	int fd;
 
-	/* No stdio: nothing here may malloc, which could map anew. */
+	/*
+	 * No stdio: nothing here may malloc, which could map anew.  The
+	 * file may be longer than the buffer (many threads, many areas):
+	 * read it all, a buffer of whole lines at a time.
+	 */
 	fd = open("/proc/self/maps", O_RDONLY);
 	if (fd < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += n;
+		buf[have] = 0;
+		for (p = buf; (nl = strchr(p, '\n')); p = nl + 1)
+			if (sscanf(p, "%lx-%lx", &s, &e) == 2 &&
+			    s == (unsigned long)addr)
+				len = e - s;
+		have -= p - buf;
+		memmove(buf, p, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* no line is this long */
+	}
 	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (sscanf(p, "%lx-%lx", &s, &e) == 2 && s == (unsigned long)addr)
-			len = e - s;
 	return len;
 }
 
@@ -386,6 +533,8 @@ static void op_ioctl(void)
 		SWING_IOC_VERSION, SWING_IOC_CREATE, SWING_IOC_HOOK,
 		SWING_IOC_ENABLE, SWING_IOC_DISABLE, SWING_IOC_RELEASE,
 		SWING_IOC_GETPERM, SWING_IOC_SETPERM, SWING_IOC_GRANT,
+		SWING_IOC_PUBLISH, SWING_IOC_WAIT, SWING_IOC_WATCH,
+		SWING_IOC_QUEUE_CREATE, SWING_IOC_SEND, SWING_IOC_RECV,
 	};
 	union {
 		uint64_t w[16];
@@ -394,9 +543,15 @@ static void op_ioctl(void)
 		struct swing_token_op t;
 		struct swing_perm p;
 		struct swing_grant g;
+		struct swing_wait wt;
+		struct swing_watch wa;
+		struct swing_queue_create qc;
+		struct swing_send sd;
+		struct swing_recv rv;
 	} u;
 	unsigned long cmd;
-	int fd, i;
+	void *arg;
+	int fd, i, blocks, locks;
 
 	fd = open(SWING_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -418,23 +573,51 @@ static void op_ioctl(void)
 				u.g.pid = below(2) ? getpid() : (int)rnd();
 			if (cmd == SWING_IOC_SETPERM)
 				u.p.mode = rnd() & 0777;
+			if (cmd == SWING_IOC_QUEUE_CREATE)
+				u.qc.depth = below(2) ? 1 + below(16) : rnd();
+			if (cmd == SWING_IOC_SEND) {
+				u.sd.qtoken = pick_queue();
+				u.sd.token = pick_token();
+				u.sd.flags = below(4);
+			}
+			if (cmd == SWING_IOC_RECV) {
+				u.rv.qtoken = pick_queue();
+				u.rv.flags = below(2);
+			}
 			if (!below(4))
 				u.w[below(8)] = rnd();
 		}
+		/* any timeout, but a short one: the deadline holds */
+		if (cmd == SWING_IOC_WAIT && u.wt.timeout_ms > 20)
+			u.wt.timeout_ms %= 21;
+		blocks = cmd == SWING_IOC_WAIT || cmd == SWING_IOC_SEND ||
+			 cmd == SWING_IOC_RECV;
+		arg = pick_arg(&u);
 		/*
 		 * An area made through this descriptor goes when it closes.
-		 * A release of one of ours unmaps it here: forget it, or a
-		 * later munmap of its range could hit whatever took its place.
-		 * Other commands run concurrently, as they would in a program.
+		 * A release of one of ours unmaps it here, and so does a
+		 * moving send: forget it, or a later munmap of its range
+		 * could hit whatever took its place.  Other commands run
+		 * concurrently, as they would in a program.
 		 */
-		if (cmd != SWING_IOC_RELEASE) {
-			ioctl(fd, cmd, pick_arg(&u));
-			continue;
+		locks = cmd == SWING_IOC_RELEASE || cmd == SWING_IOC_SEND;
+		if (locks)
+			pthread_rwlock_wrlock(&map_lock);
+		/* armed after the lock: its wait must not take the signal */
+		if (!blocks || arm(1 + below(20))) {
+			if (!ioctl(fd, cmd, arg) && arg == &u) {
+				if (cmd == SWING_IOC_WATCH)
+					close(u.wa.fd);
+				if (cmd == SWING_IOC_RELEASE)
+					forget_token(u.t.token);
+				if (cmd == SWING_IOC_SEND &&
+				    (u.sd.flags & SWING_SEND_MOVE))
+					forget_token(u.sd.token);
+			}
+			disarm();
 		}
-		pthread_rwlock_wrlock(&map_lock);
-		if (!ioctl(fd, cmd, pick_arg(&u)))
-			forget_token(u.t.token);
-		pthread_rwlock_unlock(&map_lock);
+		if (locks)
+			pthread_rwlock_unlock(&map_lock);
 	}
 	close(fd);
 }
@@ -1022,6 +1205,723 @@ static void op_splice(void)
 		check_pipe(k);
 }
 
+/*
+ * The calls of 1.3.0.  Each may fail only with the errors its man page
+ * gives it (EINVAL for a token <= 0 among them): EAGAIN only under
+ * SWING_NONBLOCK, EINTR only when our timer was armed, ETIMEDOUT only with
+ * a timeout.  Bad flags, fields and timeouts must fail with EINVAL.
+ */
+static const int publish_errs[] = {
+	EINVAL, ENOENT, EOPNOTSUPP, EPERM, ENOMEM, EIO, 0
+};
+static const int wait_errs[] = {
+	EINVAL, ENOENT, EOPNOTSUPP, EACCES, ETIMEDOUT, EIDRM, 0
+};
+static const int watch_errs[] = {
+	EINVAL, ENOENT, EACCES, EMFILE, ENFILE, ENOMEM, 0
+};
+static const int qcreate_errs[] = { ENOSPC, ENOMEM, ENFILE, 0 };
+static const int send_errs[] = {
+	EINVAL, ENOENT, EOPNOTSUPP, EACCES, EPERM, EIDRM, ENOSPC, ENOMEM, EIO, 0
+};
+static const int recv_errs[] = {
+	EINVAL, ENOENT, EOPNOTSUPP, EACCES, EIDRM, ENOSPC, ENFILE, ENOMEM, 0
+};
+/* the wrong kind of token: unless it went meanwhile, or its mode did */
+static const int kind_errs[] = { EOPNOTSUPP, ENOENT, EACCES, EPERM, 0 };
+
+/*
+ * The end of a call that may block (flags without SWING_NONBLOCK) or
+ * not: @ret and @err are its result, @was_armed whether a signal could
+ * cut it short.  0 if it worked.
+ */
+static int check_result(const char *call, int ret, int err, int nonblock,
+			int was_armed, const int *ok)
+{
+	if (!ret)
+		return 0;
+	if (err == EAGAIN && nonblock)
+		return -1;
+	if (err == EINTR && was_armed)
+		return -1;
+	expect_errno(call, err, ok);
+	return -1;
+}
+
+static void op_publish(void)
+{
+	int token = pick_token();
+	uint64_t v = 0;
+
+	if (!swing_publish(token, &v)) {
+		if (!v)
+			wrong("publish of token %d gave version 0", token);
+		return;
+	}
+	expect_errno("publish", errno, publish_errs);
+}
+
+/*
+ * Wait on any token: mostly a timeout of a few ms, sometimes none (cut
+ * short by our timer), sometimes a bad one (below -1: EINVAL).
+ */
+static void op_wait(void)
+{
+	int token = pick_token(), timeout, r, err, was;
+	uint64_t after = below(3) ? below(4) : rnd(), v = 0;
+	unsigned long k = below(10);
+
+	timeout = k < 5 ? (int)below(5) : k < 8 ? -1 : k < 9 ? (int)below(20) :
+		  -2 - (int)below(1000);
+	if ((timeout == -1 || timeout > 5) && !arm(1 + below(10)))
+		return;
+	r = swing_wait(token, after, timeout, &v);
+	err = errno;
+	was = armed;
+	disarm();
+	if (timeout < -1) {
+		if (!r || err != EINVAL)
+			wrong("wait with timeout %d: %d, errno %d (%s), want EINVAL",
+			      timeout, r, r ? err : 0, r ? strerror(err) : "none");
+		return;
+	}
+	if (!r) {
+		if (v <= after)
+			wrong("wait on token %d after %llu returned version %llu",
+			      token, (unsigned long long)after, (unsigned long long)v);
+		return;
+	}
+	if (err == ETIMEDOUT && timeout == -1)
+		wrong("wait without a timeout returned ETIMEDOUT");
+	else
+		check_result("wait", r, err, 0, was, wait_errs);
+}
+
+/* Descriptors kept open a while, to see their objects go (POLLHUP, EOF). */
+static int watches[MAX_WATCHES];
+
+/*
+ * Poll a watch descriptor and read it: 8 bytes (a version or a count),
+ * 0 at the end, or EAGAIN / EINTR; a buffer under 8 bytes: EINVAL (or the
+ * end).  A blocking read is cut short by our timer.
+ */
+static void use_watch(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+	size_t len = below(8) ? 8 * (1 + below(2)) : 1 + below(7);
+	int nonblock = fcntl(fd, F_GETFL) & O_NONBLOCK, err, was;
+	uint64_t buf[2];
+	ssize_t n;
+
+	if (poll(&p, 1, below(3)) < 0 && errno != EINTR)
+		wrong("poll of a watch descriptor: %s", strerror(errno));
+	if (p.revents & (POLLNVAL | POLLERR))
+		wrong("poll of a watch descriptor: revents %#x", p.revents);
+	if (!nonblock && !arm(1 + below(10)))
+		return;
+	n = read(fd, buf, len);
+	err = errno;
+	was = armed;
+	disarm();
+	if (len < 8) {
+		if (n > 0 || (n < 0 && err != EINVAL))
+			wrong("read of %zu bytes of a watch: %zd, errno %d (%s)",
+			      len, n, n < 0 ? err : 0, n < 0 ? strerror(err) : "none");
+		return;
+	}
+	if (n == 0 || n == 8 || (n < 0 && err == EAGAIN && nonblock) ||
+	    (n < 0 && err == EINTR && was))
+		return;
+	wrong("read of a watch: %zd, errno %d (%s)", n, n < 0 ? err : 0,
+	      n < 0 ? strerror(err) : "none");
+}
+
+static void op_watch(void)
+{
+	int i = below(MAX_WATCHES), fd, fl;
+
+	fd = __atomic_exchange_n(&watches[i], -1, __ATOMIC_ACQ_REL);
+	if (fd >= 0) {
+		use_watch(fd);
+	} else {
+		int token = below(2) ? pick_queue() : pick_token();
+
+		fd = swing_watch(token);
+		if (fd < 0) {
+			expect_errno("watch", errno, watch_errs);
+			return;
+		}
+		fl = fcntl(fd, F_GETFL);
+		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC) || (fl & O_ACCMODE) != O_RDONLY)
+			wrong("watch of token %d: descriptor flags %#x, file flags %#x",
+			      token, fcntl(fd, F_GETFD), fl);
+		if (write(fd, &fl, sizeof(fl)) >= 0)
+			wrong("a watch descriptor took a write");
+		if (below(4))
+			fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+		use_watch(fd);
+	}
+	if (!below(4)) {
+		close(fd);
+		return;
+	}
+	fd = __atomic_exchange_n(&watches[i], fd, __ATOMIC_ACQ_REL);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Create a queue: a depth in range must work (or hit a limit), else EINVAL. */
+static void op_qcreate(void)
+{
+	unsigned long k = below(8);
+	unsigned int depth = k < 5 ? 1 + below(16) : k == 5 ? max_depth :
+			     k == 6 ? 0 : max_depth + 1 + (unsigned int)below(1U << 30);
+	int valid = depth >= 1 && depth <= max_depth, q;
+
+	pthread_rwlock_wrlock(&map_lock);
+	if (!swing_queue_create(&q, depth)) {
+		if (!valid)
+			wrong("a queue of depth %u was made (max_queue_depth %u)",
+			      depth, max_depth);
+		if (nqueues < MAX_QUEUES) {
+			queues[nqueues++] = q;
+			publish(q, NULL, 0);
+		} else {
+			releasearea(q);
+		}
+	} else if (!valid && errno != EINVAL) {
+		wrong("queue of depth %u: errno %d (%s), want EINVAL", depth,
+		      errno, strerror(errno));
+	} else if (valid) {
+		expect_errno("queue create", errno, qcreate_errs);
+	}
+	pthread_rwlock_unlock(&map_lock);
+}
+
+/* Send any token to any queue; a moving send unmaps as a release does. */
+static void op_send(void)
+{
+	int q = pick_queue(), token = pick_token(), r, err, was;
+	unsigned int flags = below(8) ? (unsigned int)below(4) : (unsigned int)rnd();
+	int valid = !(flags & ~SWING_SEND_FLAGS), move = flags & SWING_SEND_MOVE;
+
+	if (move)
+		pthread_rwlock_wrlock(&map_lock);
+	if (!(flags & SWING_NONBLOCK) && !arm(1 + below(20))) {
+		if (move)
+			pthread_rwlock_unlock(&map_lock);
+		return;
+	}
+	r = swing_send(q, token, flags);
+	err = errno;
+	was = armed;
+	disarm();
+	if (!r && move)
+		forget_token(token);
+	if (move)
+		pthread_rwlock_unlock(&map_lock);
+	if (!valid) {
+		if (!r || err != EINVAL)
+			wrong("send with flags %#x: %d, errno %d, want EINVAL",
+			      flags, r, r ? err : 0);
+		return;
+	}
+	check_result("send", r, err, flags & SWING_NONBLOCK, was, send_errs);
+}
+
+/* Receive from any queue; what comes is one more area of ours. */
+static void op_recv(void)
+{
+	unsigned int flags = below(8) ? (below(3) ? SWING_NONBLOCK : 0) :
+			     (unsigned int)rnd();
+	int q = pick_queue(), valid = !(flags & ~SWING_RECV_FLAGS), t, r, err, was;
+	unsigned long len = 0, mapped;
+	void *addr;
+
+	if (!(flags & SWING_NONBLOCK) && !arm(1 + below(20)))
+		return;
+	r = swing_recv(q, &addr, &t, &len, flags);
+	err = errno;
+	was = armed;
+	disarm();
+	if (!valid && (!r || err != EINVAL))
+		wrong("recv with flags %#x: %d, errno %d, want EINVAL", flags,
+		      r, r ? err : 0);
+	if (check_result("recv", r, err, flags & SWING_NONBLOCK, was, recv_errs))
+		return;
+	pthread_rwlock_wrlock(&map_lock);
+	mapped = mapping_len(addr);
+	if (!len || len % PAGE || mapped != len)
+		wrong("recv from queue %d: length %lu, mapped %lu", q, len, mapped);
+	if (nentries < MAX_ENTRIES && mapped)
+		add_entry(t, addr, mapped);
+	else
+		releasearea(t);
+	pthread_rwlock_unlock(&map_lock);
+}
+
+/*
+ * track: a published area and a queue of this process alone, under
+ * track_lock, whose whole history is known: every hook holds the words of
+ * the version it names, a version between the latest published before and
+ * after the hook; a wait for less than the latest returns at once; the
+ * area's watch is readable exactly when a version newer than the last
+ * read exists (no lost wakeup) and reads the latest; the queue takes a
+ * SWING_NONBLOCK send exactly while it has room and gives a SWING_NONBLOCK
+ * receive exactly while it holds something, in order, each message whole
+ * and as sent (the sender's writes after a plain send never reach it);
+ * its watch polls and reads as its length says.  Nobody else knows these
+ * tokens (nothing of them is on the board); a CAP_IPC_OWNER worker may
+ * still release them by a random token, and then they are made anew.
+ */
+static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int area, afd;
+	uint64_t *addr;
+	uint64_t version;	/* the latest published */
+	uint64_t read;		/* the last version afd read */
+	int q, qfd;
+	unsigned int depth, sent, rcvd;
+	unsigned char pages[8];	/* of the messages in the queue */
+} trk = { .afd = -1, .qfd = -1 };
+
+enum { TRACK_VERSION = 1, TRACK_MESSAGE };
+
+static uint64_t stamp(int kind, unsigned long pages, uint64_t n, unsigned long i)
+{
+	uint64_t x = ((uint64_t)mypid << 40 ^ (uint64_t)kind << 36 ^
+		      (uint64_t)pages << 32 ^ n) * 0x9e3779b97f4a7c15ULL + i;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ x >> 29;
+}
+
+static void stamp_fill(uint64_t *a, int kind, unsigned long pages, uint64_t n)
+{
+	for (unsigned long i = 0; i < pages * WORDS; i++)
+		a[i] = stamp(kind, pages, n, i);
+}
+
+/* The first word of @a that is not as stamp_fill() wrote it, or -1. */
+static long stamp_check(const uint64_t *a, int kind, unsigned long pages,
+			uint64_t n)
+{
+	for (unsigned long i = 0; i < pages * WORDS; i++)
+		if (a[i] != stamp(kind, pages, n, i))
+			return i;
+	return -1;
+}
+
+static void track_publish(void)
+{
+	uint64_t v;
+
+	if (!trk.area) {
+		if (createarea((void **)&trk.addr, &trk.area, TRACK_PAGES * PAGE)) {
+			trk.area = 0;
+			return;
+		}
+		trk.version = trk.read = 0;
+		trk.afd = swing_watch(trk.area);
+		if (trk.afd >= 0)
+			fcntl(trk.afd, F_SETFL, O_NONBLOCK);
+	}
+	stamp_fill(trk.addr, TRACK_VERSION, TRACK_PAGES, trk.version + 1);
+	if (swing_publish(trk.area, &v)) {
+		if (errno != ENOENT && errno != ENOMEM)
+			wrong("track: publish: %s", strerror(errno));
+		if (errno == ENOENT) {	/* released by a random token */
+			close(trk.afd);
+			trk.afd = -1;
+			trk.area = 0;
+		}
+		return;
+	}
+	if (v != trk.version + 1)
+		wrong("track: publish gave version %llu after %llu",
+		      (unsigned long long)v, (unsigned long long)trk.version);
+	trk.version = v;
+}
+
+/* Hook what was published, outside the lock: publishes race with it. */
+static void track_hook(void)
+{
+	uint64_t v0, v1, v, *a;
+	int token, t;
+	long bad;
+
+	pthread_mutex_lock(&track_lock);
+	token = trk.area;
+	v0 = trk.version;
+	pthread_mutex_unlock(&track_lock);
+	if (!token || !v0)
+		return;
+	if (swing_hook_version((void **)&a, &t, token,
+			       below(2) ? 0 : SWING_HOOK_POPULATE, &v)) {
+		if (errno != ENOENT && errno != ENOSPC && errno != ENOMEM)
+			wrong("track: hook: %s", strerror(errno));
+		return;
+	}
+	pthread_mutex_lock(&track_lock);
+	v1 = token == trk.area ? trk.version : v;
+	pthread_mutex_unlock(&track_lock);
+	if (v < v0 || v > v1)
+		wrong("track: hook gave version %llu; published were %llu before it, %llu after",
+		      (unsigned long long)v, (unsigned long long)v0,
+		      (unsigned long long)v1);
+	else if ((bad = stamp_check(a, TRACK_VERSION, TRACK_PAGES, v)) >= 0)
+		wrong("track: hook of version %llu: page %lu word %lu is not that version's",
+		      (unsigned long long)v, bad / WORDS, bad % WORDS);
+	releasearea(t);
+	__atomic_add_fetch(&board->tracked, 1, __ATOMIC_RELAXED);
+}
+
+/* Wait for less than the latest (at once) or for more (a few ms). */
+static void track_wait(void)
+{
+	uint64_t v0, after, v;
+	int token, timeout = below(4);
+
+	pthread_mutex_lock(&track_lock);
+	token = trk.area;
+	v0 = trk.version;
+	pthread_mutex_unlock(&track_lock);
+	if (!token)
+		return;
+	after = v0 ? v0 - below(2) : 0;
+	if (!swing_wait(token, after, timeout, &v)) {
+		if (v <= after || v < v0)
+			wrong("track: wait after %llu gave %llu, %llu published",
+			      (unsigned long long)after, (unsigned long long)v,
+			      (unsigned long long)v0);
+	} else if (errno == ETIMEDOUT) {
+		if (after < v0)
+			wrong("track: wait after %llu (%d ms) timed out with version %llu published",
+			      (unsigned long long)after, timeout,
+			      (unsigned long long)v0);
+	} else if (errno != ENOENT) {
+		wrong("track: wait: %s", strerror(errno));
+	}
+	__atomic_add_fetch(&board->tracked, 1, __ATOMIC_RELAXED);
+}
+
+/* Under the lock no publish runs: the watch must say exactly the truth. */
+static void track_watch(void)
+{
+	struct pollfd p = { .fd = trk.afd, .events = POLLIN };
+	int readable;
+	uint64_t v;
+	ssize_t n;
+
+	if (trk.afd < 0)
+		return;
+	poll(&p, 1, 0);
+	readable = !!(p.revents & POLLIN);
+	if (readable != (trk.version > trk.read))
+		wrong("track: watch %sreadable with version %llu published and %llu read",
+		      readable ? "" : "not ", (unsigned long long)trk.version,
+		      (unsigned long long)trk.read);
+	n = read(trk.afd, &v, sizeof(v));
+	if (trk.version > trk.read && (n != sizeof(v) || v != trk.version))
+		wrong("track: watch read %zd: %llu (%s), latest %llu", n,
+		      (unsigned long long)(n == sizeof(v) ? v : 0),
+		      n < 0 ? strerror(errno) : "", (unsigned long long)trk.version);
+	else if (trk.version == trk.read && (n != -1 || errno != EAGAIN))
+		wrong("track: watch read %zd with nothing new (%s)", n,
+		      n < 0 ? strerror(errno) : "");
+	if (n == sizeof(v))
+		trk.read = v;
+}
+
+static void track_reset_queue(void)
+{
+	close(trk.qfd);
+	trk.qfd = -1;
+	trk.q = 0;
+}
+
+static void track_send(void)
+{
+	unsigned int inflight = trk.sent - trk.rcvd;
+	unsigned int flags = SWING_NONBLOCK | (below(2) ? SWING_SEND_MOVE : 0);
+	unsigned long pages = 1 + below(3);
+	uint64_t *a;
+	int t, r, err;
+
+	if (createarea((void **)&a, &t, pages * PAGE))
+		return;
+	stamp_fill(a, TRACK_MESSAGE, pages, trk.sent);
+	r = swing_send(trk.q, t, flags);
+	err = errno;
+	if (r) {
+		releasearea(t);
+		if (err == EAGAIN && inflight < trk.depth)
+			wrong("track: send: EAGAIN with %u of %u queued",
+			      inflight, trk.depth);
+		else if (err == ENOENT)
+			track_reset_queue();
+		else if (err != EAGAIN && err != ENOSPC && err != ENOMEM)
+			wrong("track: send: %s", strerror(err));
+		return;
+	}
+	if (inflight >= trk.depth)
+		wrong("track: a send into a full queue (%u of %u) worked",
+		      inflight, trk.depth);
+	trk.pages[trk.sent++ % 8] = pages;
+	if (!(flags & SWING_SEND_MOVE)) {
+		a[below(pages * WORDS)] = label();	/* never reaches the message */
+		releasearea(t);
+	} else if (releasearea(t) != -1 || errno != ENOENT) {
+		wrong("track: a moved area still has its token");
+	}
+}
+
+static void track_recv(void)
+{
+	unsigned int inflight = trk.sent - trk.rcvd;
+	unsigned long len, pages = trk.pages[trk.rcvd % 8];
+	uint64_t *a;
+	long bad;
+	int t;
+
+	if (swing_recv(trk.q, (void **)&a, &t, &len, SWING_NONBLOCK)) {
+		if (errno == EAGAIN && inflight)
+			wrong("track: recv: EAGAIN with %u queued", inflight);
+		else if (errno == ENOENT)
+			track_reset_queue();
+		else if (errno != EAGAIN && errno != ENOSPC && errno != ENOMEM)
+			wrong("track: recv: %s", strerror(errno));
+		return;
+	}
+	if (!inflight)
+		wrong("track: recv from an empty queue gave %lu bytes", len);
+	else if (len != pages * PAGE)
+		wrong("track: message %u: %lu bytes, sent %lu", trk.rcvd, len,
+		      pages * PAGE);
+	else if ((bad = stamp_check(a, TRACK_MESSAGE, pages, trk.rcvd)) >= 0)
+		wrong("track: message %u of %lu pages: page %lu word %lu is %#llx, not as sent (FIFO, whole)",
+		      trk.rcvd, pages, bad / WORDS, bad % WORDS,
+		      (unsigned long long)a[bad]);
+	trk.rcvd++;
+	a[0] = label();		/* ours now */
+	releasearea(t);
+}
+
+static void track_queue_watch(void)
+{
+	struct pollfd p = { .fd = trk.qfd, .events = POLLIN | POLLOUT };
+	unsigned int inflight = trk.sent - trk.rcvd;
+	int want = (inflight ? POLLIN : 0) | (inflight < trk.depth ? POLLOUT : 0);
+	uint64_t n = 0;
+	ssize_t r;
+
+	if (trk.qfd < 0)
+		return;
+	poll(&p, 1, 0);
+	if ((p.revents & (POLLIN | POLLOUT)) != want)
+		wrong("track: queue watch revents %#x with %u of %u queued",
+		      p.revents, inflight, trk.depth);
+	r = read(trk.qfd, &n, sizeof(n));
+	if (inflight ? r != sizeof(n) || n != inflight : r != -1 || errno != EAGAIN)
+		wrong("track: queue watch read %zd: %llu, %u queued", r,
+		      (unsigned long long)n, inflight);
+}
+
+static void op_track(void)
+{
+	unsigned long k = below(8);
+
+	if (k == 0) {
+		track_hook();
+		return;
+	}
+	if (k == 1) {
+		track_wait();
+		return;
+	}
+	pthread_mutex_lock(&track_lock);
+	if (k < 4) {
+		if (k < 3)
+			track_publish();
+		track_watch();
+	} else if (!trk.q) {
+		trk.depth = 1 + below(4);
+		if (swing_queue_create(&trk.q, trk.depth)) {
+			trk.q = 0;
+		} else {
+			trk.sent = trk.rcvd = 0;
+			trk.qfd = swing_watch(trk.q);
+			if (trk.qfd >= 0)
+				fcntl(trk.qfd, F_SETFL, O_NONBLOCK);
+		}
+	} else {
+		if (k < 6)
+			track_send();
+		else if (k == 6)
+			track_recv();
+		else
+			track_queue_watch();
+		__atomic_add_fetch(&board->tracked, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&track_lock);
+}
+
+/*
+ * Bad input to a new command on objects of ours: a reserved field, a pad
+ * or a flag that must be zero made nonzero, a timeout below -1, a depth
+ * out of range, hook's in-field version nonzero: EINVAL.  The rest of
+ * the struct is good and would not block.
+ */
+enum { F_ZERO, F_SENDFL, F_RECVFL, F_TIMEOUT, F_DEPTH };
+
+static const struct bad_case {
+	unsigned long cmd;
+	unsigned short off, size, kind;
+	const char *what;
+} bad_cases[] = {
+#define BAD(cmd, type, field, kind) \
+	{ cmd, offsetof(type, field), sizeof(((type *)0)->field), kind, #type "." #field }
+	BAD(SWING_IOC_PUBLISH, struct swing_publish, flags, F_ZERO),
+	BAD(SWING_IOC_PUBLISH, struct swing_publish, reserved, F_ZERO),
+	BAD(SWING_IOC_WAIT, struct swing_wait, flags, F_ZERO),
+	BAD(SWING_IOC_WAIT, struct swing_wait, __pad, F_ZERO),
+	BAD(SWING_IOC_WAIT, struct swing_wait, reserved, F_ZERO),
+	BAD(SWING_IOC_WAIT, struct swing_wait, timeout_ms, F_TIMEOUT),
+	BAD(SWING_IOC_WATCH, struct swing_watch, flags, F_ZERO),
+	BAD(SWING_IOC_WATCH, struct swing_watch, __pad, F_ZERO),
+	BAD(SWING_IOC_WATCH, struct swing_watch, reserved, F_ZERO),
+	BAD(SWING_IOC_QUEUE_CREATE, struct swing_queue_create, flags, F_ZERO),
+	BAD(SWING_IOC_QUEUE_CREATE, struct swing_queue_create, __pad, F_ZERO),
+	BAD(SWING_IOC_QUEUE_CREATE, struct swing_queue_create, reserved, F_ZERO),
+	BAD(SWING_IOC_QUEUE_CREATE, struct swing_queue_create, depth, F_DEPTH),
+	BAD(SWING_IOC_SEND, struct swing_send, flags, F_SENDFL),
+	BAD(SWING_IOC_SEND, struct swing_send, __pad, F_ZERO),
+	BAD(SWING_IOC_SEND, struct swing_send, reserved, F_ZERO),
+	BAD(SWING_IOC_RECV, struct swing_recv, flags, F_RECVFL),
+	BAD(SWING_IOC_RECV, struct swing_recv, __pad, F_ZERO),
+	BAD(SWING_IOC_RECV, struct swing_recv, reserved, F_ZERO),
+	BAD(SWING_IOC_HOOK, struct swing_hook, version, F_ZERO),
+	BAD(SWING_IOC_HOOK, struct swing_hook, __pad, F_ZERO),
+#undef BAD
+};
+
+static void bad_input(int area, int q)
+{
+	const struct bad_case *c = &bad_cases[below(sizeof(bad_cases) / sizeof(bad_cases[0]))];
+	union {
+		unsigned char b[128];
+		struct swing_publish pu;
+		struct swing_wait wt;
+		struct swing_watch wa;
+		struct swing_queue_create qc;
+		struct swing_send sd;
+		struct swing_recv rv;
+		struct swing_hook h;
+	} u;
+	uint32_t v32;
+	int fd, r, err;
+
+	memset(&u, 0, sizeof(u));
+	switch (c->cmd) {
+	case SWING_IOC_SEND:
+		u.sd.qtoken = q;
+		u.sd.token = area;
+		u.sd.flags = SWING_NONBLOCK;
+		break;
+	case SWING_IOC_RECV:
+		u.rv.qtoken = q;
+		u.rv.flags = SWING_NONBLOCK;
+		break;
+	case SWING_IOC_QUEUE_CREATE:
+		u.qc.depth = 1;
+		break;
+	case SWING_IOC_HOOK:
+		u.h.src_token = area;
+		break;
+	default:	/* publish, wait (timeout 0), watch: the token first */
+		u.pu.token = below(4) ? area : q;
+		break;
+	}
+	switch (c->kind) {
+	case F_ZERO:	/* a random nonzero byte somewhere in the field */
+		u.b[c->off + below(c->size)] = 1 + below(255);
+		break;
+	case F_SENDFL:
+		u.sd.flags |= 1U << (2 + below(30));
+		break;
+	case F_RECVFL:
+		u.rv.flags |= 1U << (1 + below(31));
+		break;
+	case F_TIMEOUT:
+		u.wt.timeout_ms = -2 - (int)below(1U << 30);
+		break;
+	case F_DEPTH:
+		v32 = below(2) ? 0 : max_depth + 1 + (unsigned int)below(1U << 30);
+		u.qc.depth = v32;
+		break;
+	}
+	fd = open(SWING_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	r = ioctl(fd, c->cmd, &u);
+	err = errno;
+	if (!r && c->cmd == SWING_IOC_WATCH)
+		close(u.wa.fd);
+	close(fd);	/* and what it made, if it made anything */
+	if (!r || err != EINVAL)
+		wrong("%s made bad: %d, errno %d (%s), want EINVAL", c->what,
+		      r, r ? err : 0, r ? strerror(err) : "none");
+}
+
+/* The wrong kind of token: a queue where an area goes and the reverse. */
+static void wrong_kind(int area, int q)
+{
+	unsigned long len;
+	void *addr;
+	int t, r, k = below(8);
+	const char *const what[] = {
+		"hook of a queue", "enablehook of a queue",
+		"disablehook of a queue", "publish of a queue", "wait on a queue",
+		"send to an area", "send of a queue", "recv from an area",
+	};
+
+	switch (k) {
+	case 0: r = hook(&addr, &t, q); break;
+	case 1: r = enablehook(q); break;
+	case 2: r = disablehook(q); break;
+	case 3: r = swing_publish(q, NULL); break;
+	case 4: r = swing_wait(q, 0, 0, NULL); break;
+	case 5: r = swing_send(area, area, SWING_NONBLOCK); break;
+	case 6: r = swing_send(q, q, SWING_NONBLOCK); break;
+	default: r = swing_recv(area, &addr, &t, &len, SWING_NONBLOCK); break;
+	}
+	if (r) {
+		expect_errno(what[k], errno, kind_errs);
+		return;
+	}
+	wrong("%s (tokens %d, %d) worked", what[k], area, q);
+	if (k == 0 || k == 7)
+		releasearea(t);
+}
+
+static void op_badnew(void)
+{
+	struct entry e;
+	int q = 0;
+
+	pthread_rwlock_rdlock(&map_lock);
+	if (nqueues)
+		q = queues[below(nqueues)];
+	pthread_rwlock_unlock(&map_lock);
+	if (!q || !pick_entry(&e))
+		return;
+	if (below(2))
+		bad_input(e.token, q);
+	else
+		wrong_kind(e.token, q);
+}
+
 static enum op pick_op(void)
 {
 	static int total;
@@ -1069,6 +1969,14 @@ static void *worker_thread(void *arg)
 		case OP_DIRECT: op_direct(); break;
 		case OP_PROC: op_proc(); break;
 		case OP_SPLICE: op_splice(); break;
+		case OP_PUBLISH: op_publish(); break;
+		case OP_WAIT: op_wait(); break;
+		case OP_WATCH: op_watch(); break;
+		case OP_QCREATE: op_qcreate(); break;
+		case OP_SEND: op_send(); break;
+		case OP_RECV: op_recv(); break;
+		case OP_TRACK: op_track(); break;
+		case OP_BADNEW: op_badnew(); break;
 		default: break;
 		}
 	}
@@ -1089,6 +1997,12 @@ static void worker(int n, uint64_t seed)
 
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+	/* our timer's: no SA_RESTART, the call it hits returns EINTR */
+	struct sigaction st = { .sa_handler = on_timer };
+
+	sigaction(SIGUSR1, &st, NULL);
+	for (i = 0; i < MAX_WATCHES; i++)
+		watches[i] = -1;
 	snprintf(path, sizeof(path), "/dev/shm/swingfuzz.%d", getpid());
 	filefd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	unlink(path);
@@ -1171,6 +2085,15 @@ int main(int argc, char **argv)
 		return 2;
 	before = swing_totals();
 	oom0 = vmstat("oom_kill");
+	{
+		FILE *f = fopen("/sys/module/swing/parameters/max_queue_depth", "r");
+
+		if (f) {
+			if (fscanf(f, "%u", &max_depth) != 1)
+				max_depth = 1024;
+			fclose(f);
+		}
+	}
 	setenv("SWING_QUIET", "1", 1);
 	printf("swingfuzz: %d s, %d processes x %d threads, seed %llu%s%s\n",
 	       seconds, procs, nthreads, (unsigned long long)seed,
@@ -1278,6 +2201,10 @@ int main(int argc, char **argv)
 	printf("; vmsplice: %ld pipes checked, %ld leaked, %ld unchecked (pages of mappings any thread changes)\n",
 	       board->pipes_checked, board->pipes_leaked, board->pipes_unchecked);
 	if (board->pipes_leaked)
+		bad = 1;
+	printf("swingfuzz: new calls: %ld tracked checks, %ld broken contracts\n",
+	       board->tracked, board->wrong);
+	if (board->wrong)
 		bad = 1;
 
 	/* Every area and page comes back once every process is gone. */

@@ -21,6 +21,16 @@
  *          SIGSEGV once the mapping is gone, nothing else.
  * exit     A process hooks a large area (populating it) and is killed at
  *          a random moment of it.
+ * pubwait  A process publishes versions of an area without pause; others
+ *          swing_wait or poll a swing_watch for each and hook it: one
+ *          whole version each time, versions going up.  They are killed
+ *          at random moments; the publisher releases its area or is
+ *          killed, racing their waits: each must wake (EIDRM, POLLHUP).
+ * queue    Processes send areas (plain, moved, blocking or not) into a
+ *          queue that others receive from, checking each message whole,
+ *          a sender's in order and none received twice; senders and
+ *          receivers are killed at random moments, mid-send or mid-receive,
+ *          and the queue's owner releases it or is killed racing them all.
  *
  * Every process is separate; tokens travel over pipes.  At the end the
  * module must hold the areas and pages it held at the start.
@@ -36,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -387,7 +398,7 @@ static void *scribbler(void *arg)
 	return NULL;
 }
 
-static void stable_owner(int out, int back)
+static void stable_owner(int back, int out)
 {
 	pthread_t tids[4];
 	int token, i;
@@ -416,23 +427,46 @@ static uint64_t sum_area(const uint64_t *a)
 	return s;
 }
 
-static int run_stable(struct result *sum)
+/*
+ * Fork an owner, fn(cmd, out): it sends its token on out and reads its
+ * orders (or the end) on cmd.  *from gets our end of out, *to of cmd.
+ */
+static pid_t fork_owner(void (*fn)(int cmd, int out), int *from, int *to)
 {
-	int tok[2], done[2], token, t, status, bad = 0;
-	uint64_t *snap, s1;
+	int tok[2], cmd[2];
 	pid_t pid;
 
-	if (pipe(tok) || pipe(done))
-		return 1;
+	if (pipe(tok))
+		return -1;
+	if (pipe(cmd)) {
+		close(tok[0]);
+		close(tok[1]);
+		return -1;
+	}
 	pid = fork();
 	if (pid == 0) {
 		close(tok[0]);
-		close(done[1]);
-		stable_owner(tok[1], done[0]);
+		close(cmd[1]);
+		fn(cmd[0], tok[1]);
+		_exit(0);
 	}
 	close(tok[1]);
-	close(done[0]);
-	if (recv_all(tok[0], &token, sizeof(token)))
+	close(cmd[0]);
+	*from = tok[0];
+	*to = cmd[1];
+	return pid;
+}
+
+static int run_stable(struct result *sum)
+{
+	int tok, done, token, t, status, bad = 0;
+	uint64_t *snap, s1;
+	pid_t pid;
+
+	pid = fork_owner(stable_owner, &tok, &done);
+	if (pid < 0)
+		return 1;
+	if (recv_all(tok, &token, sizeof(token)))
 		bad = 1;
 	while (!bad && time(NULL) < deadline) {
 		if (hook((void **)&snap, &t, token)) {
@@ -448,8 +482,8 @@ static int run_stable(struct result *sum)
 		releasearea(t);
 		sum->events++;
 	}
-	close(done[1]);
-	close(tok[0]);
+	close(done);
+	close(tok);
 	waitpid(pid, &status, 0);
 	return bad || !WIFEXITED(status) || WEXITSTATUS(status);
 }
@@ -570,9 +604,423 @@ static int run_exit(struct result *sum)
 	return bad;
 }
 
+/*
+ * pubwait and queue: an owner process makes the object (an area it
+ * publishes without pause, or a queue) and sends its token; children,
+ * each sent the token over a pipe, use it; every few ms one of them is
+ * SIGKILLed wherever it is (in a wait, a hook, a send, a receive) and
+ * another takes its place; after a random while the owner releases the
+ * object or is SIGKILLed, racing everything the children do.  Then every
+ * child must end by itself within 10 s (a wait, send or receive asleep
+ * when the object went is woken with EIDRM), and say what it saw.
+ */
+#define LOAD_CHILDREN	6
+#define LOAD_PAGES	16	/* of the published area */
+#define ID_SENDERS	4096	/* sender ids of one round */
+
+/* What the rounds of a load count besides the children's results. */
+struct load_stats {
+	long rounds, kills, dups;
+};
+
+struct load {
+	const char *name;
+	void (*owner)(int cmd, int out);
+	void (*child)(int token, unsigned int arg, int back, int ids);
+};
+
+/* The area's words are the rewrite pattern of its version, page, word. */
+static void load_fill(uint64_t *a, unsigned long pages, uint64_t version)
+{
+	for (unsigned long p = 0; p < pages; p++)
+		for (unsigned long w = 0; w < WORDS; w++)
+			a[p * WORDS + w] = pattern(version, p, w);
+}
+
+/* The version all pages hold, or -1. */
+static long load_check(const uint64_t *a, unsigned long pages)
+{
+	uint64_t v = (a[0] ^ pattern(0, 0, 0)) >> 32;
+
+	for (unsigned long p = 0; p < pages; p++)
+		for (unsigned long w = 0; w < WORDS; w++)
+			if (a[p * WORDS + w] != pattern(v, p, w))
+				return -1;
+	return v;
+}
+
+/* Has the owner been told to release (a byte on cmd)? */
+static int told(int cmd, int ms)
+{
+	struct pollfd p = { .fd = cmd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/* pubwait's owner: publish versions 1, 2, 3, ... until told to release. */
+static void pub_owner(int cmd, int out)
+{
+	uint64_t *a, v = 0, got;
+	int token;
+
+	if (createarea((void **)&a, &token, LOAD_PAGES * PAGE))
+		_exit(11);
+	while (!told(cmd, 0)) {
+		load_fill(a, LOAD_PAGES, v + 1);
+		if (swing_publish(token, &got) || got != v + 1)
+			_exit(20);
+		if (!v++)
+			send_all(out, &token, sizeof(token));
+	}
+	_exit(releasearea(token) ? 21 : 0);
+}
+
+/*
+ * pubwait's child: swing_wait (even arg) or poll on swing_watch (odd),
+ * then hook what was published: every snapshot one whole version, at
+ * least the one the wait or read gave, versions only going up.  The
+ * area's end is EIDRM or ENOENT, or the watch's POLLHUP and EOF.
+ */
+static void pub_child(int token, unsigned int arg, int back, int ids)
+{
+	struct result r = { 0 };
+	uint64_t last = 0, last_read = 0, v, vh, *a;
+	int fd = -1, t;
+
+	if (arg & 1) {
+		fd = swing_watch(token);
+		if (fd < 0 && errno != ENOENT)
+			r.leaked++;
+	}
+	while (!(arg & 1) || fd >= 0) {
+		if (fd >= 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			ssize_t n;
+
+			poll(&p, 1, -1);
+			n = read(fd, &v, sizeof(v));
+			if (n == 0)
+				break;		/* released: EOF */
+			if (n != sizeof(v)) {
+				r.leaked++;
+				break;
+			}
+			if (v <= last_read)
+				r.changed++;
+			last_read = v;
+		} else if (swing_wait(token, last, -1, &v)) {
+			if (errno != EIDRM && errno != ENOENT)
+				r.leaked++;
+			break;
+		}
+		if (v <= last && fd < 0)
+			r.changed++;
+		if (swing_hook_version((void **)&a, &t, token, 0, &vh)) {
+			if (errno != ENOENT)
+				r.leaked++;
+			break;
+		}
+		if (vh < v || vh < last)
+			r.changed++;
+		if (load_check(a, LOAD_PAGES) != (long)vh)
+			r.torn++;
+		else
+			r.verified++;
+		releasearea(t);
+		last = vh;
+	}
+	send_all(back, &r, sizeof(r));
+}
+
+/* queue's owner: a queue of a random depth, released when told. */
+static void queue_owner(int cmd, int out)
+{
+	int q;
+
+	if (swing_queue_create(&q, 1 + rnd() % 8))
+		_exit(11);
+	send_all(out, &q, sizeof(q));
+	told(cmd, -1);
+	_exit(releasearea(q) ? 21 : 0);
+}
+
+/* A message: its sender (arg >> 8, unique in the round), number, pages. */
+static uint64_t msg_version(unsigned int sender, uint64_t seq)
+{
+	return (uint64_t)(sender % ID_SENDERS) << 20 | (seq & 0xfffff);
+}
+
+static unsigned long msg_pages(uint64_t version)
+{
+	return 1 + version % 4;
+}
+
+/*
+ * queue's children: even slots send, odd ones receive.  A sender sends
+ * areas of known words, plain (then writes its own copy) or moved (then
+ * its token is gone), blocking or not; a receiver takes them, blocking or
+ * SWING_NONBLOCK woken by poll, checks each whole and a sender's numbers
+ * increasing, and reports every one received on the ids pipe: the round
+ * looks for a message received twice.
+ */
+static void queue_child(int q, unsigned int arg, int back, int ids)
+{
+	struct result r = { 0 };
+	uint32_t *last = NULL;
+	uint64_t seq = 0, *a;
+	struct pollfd p = { .fd = -1, .events = POLLIN };
+	unsigned long len;
+	int t, err;
+
+	if (arg & 1) {
+		last = calloc(ID_SENDERS, sizeof(*last));
+		if (!last)
+			_exit(13);
+		p.fd = swing_watch(q);
+		if (p.fd < 0) {
+			if (errno != ENOENT)
+				r.leaked++;
+			send_all(back, &r, sizeof(r));
+			return;
+		}
+	}
+	for (;;) {
+		unsigned int flags = rnd() % 4;
+		uint64_t v = msg_version(arg >> 8, seq);
+
+		if (!(arg & 1)) {
+			if (createarea((void **)&a, &t, msg_pages(v) * PAGE)) {
+				r.leaked++;
+				break;
+			}
+			load_fill(a, msg_pages(v), v);
+			if (swing_send(q, t, flags)) {
+				err = errno;
+				releasearea(t);
+				if (err == EAGAIN && (flags & SWING_NONBLOCK)) {
+					usleep(rnd() % 2000);
+					continue;
+				}
+				if (err != EIDRM && err != ENOENT)
+					r.leaked++;
+				break;
+			}
+			seq++;
+			r.events++;
+			if (!(flags & SWING_SEND_MOVE)) {
+				a[0] = 0;	/* never reaches the message */
+				releasearea(t);
+			} else if (releasearea(t) != -1 || errno != ENOENT) {
+				r.leaked++;
+			}
+			continue;
+		}
+		flags &= SWING_NONBLOCK;
+		if (swing_recv(q, (void **)&a, &t, &len, flags)) {
+			if (errno == EAGAIN && flags) {
+				poll(&p, 1, -1);	/* POLLIN, or POLLHUP */
+				continue;
+			}
+			if (errno != EIDRM && errno != ENOENT)
+				r.leaked++;
+			break;
+		}
+		v = (a[0] ^ pattern(0, 0, 0)) >> 32;
+		if (len != msg_pages(v) * PAGE || load_check(a, len / PAGE) != (long)v) {
+			r.torn++;
+		} else {
+			/* numbers from 1 in last[]: 0 is none yet */
+			if (last[v >> 20] > (v & 0xfffff))
+				r.changed++;
+			last[v >> 20] = (v & 0xfffff) + 1;
+			send_all(ids, &v, sizeof(v));
+			r.verified++;
+		}
+		a[0] = 0;	/* ours now */
+		releasearea(t);
+	}
+	send_all(back, &r, sizeof(r));
+}
+
+/* Fork a child of the load, its token sent over a pipe. */
+static pid_t load_spawn(const struct load *l, int token, unsigned int arg,
+			int back, int ids)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		if (recv_all(p[0], &token, sizeof(token)))
+			_exit(12);
+		close(p[0]);
+		rng ^= (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
+		l->child(token, arg, back, ids);
+		_exit(0);
+	}
+	close(p[0]);
+	if (pid > 0 && write(p[1], &token, sizeof(token)) != sizeof(token))
+		pid = -1;
+	close(p[1]);
+	return pid;
+}
+
+/* Exit 0, or our SIGKILL when we sent one: anything else is a failure. */
+static int load_status(const struct load *l, const char *who, int status,
+		       int killed)
+{
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	if (killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		return 0;
+	fprintf(stderr, "swingstress: %s: %s ended with status %#x\n", l->name,
+		who, status);
+	return 1;
+}
+
+static void drain_ids(int fd, uint64_t **ids, long *n, long *max)
+{
+	uint64_t buf[512];
+	ssize_t got;
+
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		if (*n + got / 8 > *max) {
+			*max = 2 * (*n + got / 8);
+			*ids = realloc(*ids, *max * sizeof(**ids));
+			if (!*ids)
+				_exit(13);
+		}
+		memcpy(*ids + *n, buf, got);
+		*n += got / 8;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One round: owner, children killed and replaced, the end, the checks. */
+static int load_round(const struct load *l, struct result *sum,
+		      struct load_stats *ls)
+{
+	int tok, cmd, back[2], idp[2], token, k, status, bad = 0;
+	pid_t owner, kids[LOAD_CHILDREN];
+	unsigned int spawned = 0;
+	uint64_t *ids = NULL;
+	long nids = 0, maxids = 0, ms;
+	struct result r;
+	time_t until;
+
+	owner = fork_owner(l->owner, &tok, &cmd);
+	if (owner < 0)
+		return 1;
+	if (recv_all(tok, &token, sizeof(token))) {
+		waitpid(owner, &status, 0);
+		close(tok);
+		close(cmd);
+		fprintf(stderr, "swingstress: %s: the owner made nothing (status %#x)\n",
+			l->name, status);
+		return 1;
+	}
+	close(tok);
+	/* only our end does not block: a receiver's report always goes */
+	if (pipe(back) || pipe(idp) || fcntl(idp[0], F_SETFL, O_NONBLOCK))
+		return 1;
+	for (k = 0; k < LOAD_CHILDREN; k++)
+		kids[k] = load_spawn(l, token, spawned++ << 8 | k, back[1], idp[1]);
+	for (ms = 100 + rnd() % 700; ms > 0; ms -= 10) {
+		usleep(10000);
+		drain_ids(idp[0], &ids, &nids, &maxids);
+		if (rnd() % 4)
+			continue;
+		k = rnd() % LOAD_CHILDREN;
+		if (kids[k] <= 0)
+			continue;
+		kill(kids[k], SIGKILL);
+		waitpid(kids[k], &status, 0);
+		bad |= load_status(l, "a child", status, 1);
+		ls->kills++;
+		kids[k] = load_spawn(l, token, spawned++ << 8 | k, back[1], idp[1]);
+	}
+	/* The end, racing whatever the children are in. */
+	if (rnd() % 2) {
+		if (write(cmd, "r", 1) != 1)
+			bad = 1;
+		waitpid(owner, &status, 0);
+		bad |= load_status(l, "the owner", status, 0);
+	} else {
+		kill(owner, SIGKILL);
+		waitpid(owner, &status, 0);
+		bad |= load_status(l, "the owner", status, 1);
+	}
+	close(cmd);
+	close(back[1]);
+	close(idp[1]);
+	until = time(NULL) + 10;
+	for (k = 0; k < LOAD_CHILDREN; k++) {
+		pid_t pid = 0;
+
+		while (kids[k] > 0 && (pid = waitpid(kids[k], &status, WNOHANG)) == 0 &&
+		       time(NULL) < until) {
+			drain_ids(idp[0], &ids, &nids, &maxids);
+			usleep(10000);
+		}
+		if (kids[k] > 0 && pid == 0) {
+			fprintf(stderr, "swingstress: %s: a child still runs 10 s after its %s went\n",
+				l->name, l->owner == pub_owner ? "area" : "queue");
+			kill(kids[k], SIGKILL);
+			waitpid(kids[k], &status, 0);
+			bad = 1;
+		} else if (kids[k] > 0) {
+			bad |= load_status(l, "a child", status, 0);
+		}
+	}
+	drain_ids(idp[0], &ids, &nids, &maxids);
+	while (!recv_all(back[0], &r, sizeof(r)))
+		add(sum, &r);
+	close(back[0]);
+	close(idp[0]);
+	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	for (long i = 1; i < nids; i++)
+		if (ids[i] == ids[i - 1] && ls->dups++ < 5)
+			fprintf(stderr, "swingstress: queue: message %#llx received twice\n",
+				(unsigned long long)ids[i]);
+	free(ids);
+	return bad;
+}
+
+static int run_load(const struct load *l, struct result *sum,
+		    struct load_stats *ls)
+{
+	int bad = 0;
+
+	while (time(NULL) < deadline) {
+		bad |= load_round(l, sum, ls);
+		ls->rounds++;
+	}
+	return bad;
+}
+
+static const struct load pubwait_load = { "pubwait", pub_owner, pub_child };
+static const struct load queue_load = { "queue", queue_owner, queue_child };
+
+/* A scenario's part of the run: at least a second. */
+static time_t share(int seconds, int parts)
+{
+	return seconds / parts ? seconds / parts : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct result rw = { 0 }, st = { 0 }, rel = { 0 }, ex = { 0 };
+	struct result pw = { 0 }, qu = { 0 };
+	struct load_stats pws = { 0 }, qus = { 0 };
 	int seconds = 40, readers = 6, opt, bad = 0;
 	struct swing_totals before;
 	long rounds = 0;
@@ -593,16 +1041,24 @@ int main(int argc, char **argv)
 	before = swing_totals();
 	rng ^= time(NULL);
 
-	/* Half the time to rewrite, the rest shared by the other three. */
+	/*
+	 * A third of the time to rewrite, a ninth to each of stable, release
+	 * and exit, a sixth to each of pubwait and queue.
+	 */
+	signal(SIGPIPE, SIG_IGN);	/* a pipe to a child killed: its error */
 	start = time(NULL);
-	deadline = start + seconds / 2;
+	deadline = start + share(seconds, 3);
 	bad |= run_rewrite(readers, &rw, &rounds) << 0;
-	deadline = time(NULL) + seconds / 6;
+	deadline = time(NULL) + share(seconds, 9);
 	bad |= run_stable(&st) << 1;
-	deadline = time(NULL) + seconds / 6;
+	deadline = time(NULL) + share(seconds, 9);
 	bad |= run_release(&rel) << 2;
-	deadline = time(NULL) + seconds / 6;
+	deadline = time(NULL) + share(seconds, 9);
 	bad |= run_exit(&ex) << 3;
+	deadline = time(NULL) + share(seconds, 6);
+	bad |= run_load(&pubwait_load, &pw, &pws) << 6;
+	deadline = time(NULL) + share(seconds, 6);
+	bad |= run_load(&queue_load, &qu, &qus) << 7;
 
 	printf("swingstress: rewrite: %ld snapshots verified by %d readers over %ld rounds of %d areas; %ld torn pages, %ld changed, %ld leaked\n",
 	       rw.verified, readers, rounds, NAREAS, rw.torn, rw.changed, rw.leaked);
@@ -612,9 +1068,17 @@ int main(int argc, char **argv)
 	       st.verified, st.changed);
 	printf("swingstress: release while faulting and exit during hook: %s, %ld kills\n",
 	       bad & 4 ? "FAILED" : "ok", ex.events);
+	printf("swingstress: pubwait: %ld snapshots of published versions verified over %ld rounds, %ld waiters killed; %ld torn, %ld out of order, %ld unexpected errors\n",
+	       pw.verified, pws.rounds, pws.kills, pw.torn, pw.changed, pw.leaked);
+	printf("swingstress: queue: %ld messages sent, %ld received and verified over %ld rounds, %ld senders and receivers killed; %ld torn, %ld out of order, %ld received twice, %ld unexpected errors\n",
+	       qu.events, qu.verified, qus.rounds, qus.kills, qu.torn,
+	       qu.changed, qus.dups, qu.leaked);
 	if (rw.torn || rw.changed || rw.leaked || st.changed || !rw.verified ||
 	    !st.verified || rw.pipe_changed || !rw.piped)
 		bad |= 16;
+	if (pw.torn || pw.changed || pw.leaked || !pw.verified || qu.torn ||
+	    qu.changed || qu.leaked || qus.dups || !qu.verified)
+		bad |= 0x100;
 	/* Every area and page comes back once every process is gone. */
 	if (swing_totals_back("swingstress", before))
 		bad |= 32;

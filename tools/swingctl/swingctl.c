@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * swingctl: inspect and manage the swing module.
- * status, load, unload, list, info, dump and release.
+ * status, load, unload, list, info, watch, dump, release, perm, grant and
+ * revoke.
  * Exit status: 0, 1 on a failure, 2 on a usage error, 3 when the module
  * is not loaded, 4 when an area does not exist or is not visible.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libkmod.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,8 +52,13 @@ static void usage(FILE *out)
 		"  load [--path FILE] [PARAM=VALUE...]\n"
 		"                       insert the module as modprobe would (or from FILE)\n"
 		"  unload               remove the module (fails while areas exist)\n"
-		"  list [--json]        the areas you may act on (root: all), from /proc/swing\n"
-		"  info TOKEN [--json]  one area in full\n"
+		"  list [--json]        the areas and queues you may act on (root: all), from\n"
+		"                       /proc/swing: kind, latest version, waiters, queue\n"
+		"                       depth and length after the rest\n"
+		"  info TOKEN [--json]  one area or queue in full\n"
+		"  watch TOKEN          print each version of an area as it is published, or\n"
+		"                       a queue's waiting messages as they change, until\n"
+		"                       interrupted or the area or queue is released\n"
 		"  release TOKEN        revoke another process's area (root)\n"
 		"  perm TOKEN [--uid UID] [--gid GID] [--mode MODE]\n"
 		"                       show or change who may hook the area\n"
@@ -65,14 +78,95 @@ struct area_row {
 	unsigned long long size;
 	unsigned long resident, shared;
 	long long ctime;
+	char kind[8];			/* "area" or "queue" */
+	unsigned long long version;	/* latest published, 0 never */
+	unsigned int waiters, depth, length;
 };
+
+/*
+ * The columns swingctl knows, by their header names.  Rows are read by
+ * name, not position: gid, perms, cuid and cgid came in 1.2.0, kind to
+ * length in 1.3.0, and a module of any release shows only its own.
+ */
+static const struct column {
+	const char *name;
+	char type;	/* i int, u unsigned, o octal, l unsigned long, U unsigned
+			 * long long, L long long, s the kind */
+	size_t off;
+} columns[] = {
+	{ "token", 'i', offsetof(struct area_row, token) },
+	{ "pid", 'i', offsetof(struct area_row, pid) },
+	{ "uid", 'u', offsetof(struct area_row, uid) },
+	{ "size", 'U', offsetof(struct area_row, size) },
+	{ "resident", 'l', offsetof(struct area_row, resident) },
+	{ "shared", 'l', offsetof(struct area_row, shared) },
+	{ "hooks", 'u', offsetof(struct area_row, hooks) },
+	{ "enabled", 'i', offsetof(struct area_row, enabled) },
+	{ "source", 'i', offsetof(struct area_row, src) },
+	{ "ctime", 'L', offsetof(struct area_row, ctime) },
+	{ "gid", 'u', offsetof(struct area_row, gid) },
+	{ "perms", 'o', offsetof(struct area_row, mode) },
+	{ "cuid", 'u', offsetof(struct area_row, cuid) },
+	{ "cgid", 'u', offsetof(struct area_row, cgid) },
+	{ "kind", 's', offsetof(struct area_row, kind) },
+	{ "version", 'U', offsetof(struct area_row, version) },
+	{ "waiters", 'u', offsetof(struct area_row, waiters) },
+	{ "depth", 'u', offsetof(struct area_row, depth) },
+	{ "length", 'u', offsetof(struct area_row, length) },
+};
+
+#define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+#define MAX_FIELDS 64
+
+/* Split @line in place at blanks; returns how many fields (at most max). */
+static int split(char *line, char **field, int max)
+{
+	int n = 0;
+
+	for (char *s = strtok(line, " \t\n"); s && n < max; s = strtok(NULL, " \t\n"))
+		field[n++] = s;
+	return n;
+}
+
+/* Store one field of a row in the member @c names; -1 if it is no number. */
+static int set_field(struct area_row *r, const struct column *c, const char *s)
+{
+	char *p = (char *)r + c->off, *end;
+
+	errno = 0;
+	switch (c->type) {
+	case 's':
+		snprintf(p, sizeof(r->kind), "%s", s);
+		return 0;
+	case 'i':
+		*(int *)p = (int)strtol(s, &end, 10);
+		break;
+	case 'u':
+		*(unsigned int *)p = (unsigned int)strtoul(s, &end, 10);
+		break;
+	case 'o':
+		*(unsigned int *)p = (unsigned int)strtoul(s, &end, 8);
+		break;
+	case 'l':
+		*(unsigned long *)p = strtoul(s, &end, 10);
+		break;
+	case 'U':
+		*(unsigned long long *)p = strtoull(s, &end, 10);
+		break;
+	default:	/* 'L' */
+		*(long long *)p = strtoll(s, &end, 10);
+		break;
+	}
+	return errno || *end || end == s ? -1 : 0;
+}
 
 /* Read every row; returns how many, or -1 (errno) if there is no table. */
 static int read_areas(struct area_row **rows)
 {
 	FILE *f = fopen(PROC_SWING, "r");
-	char line[512];
-	int n = 0, cap = 0;
+	const struct column *col[MAX_FIELDS];	/* by position: NULL unknown */
+	char line[1024], *field[MAX_FIELDS];
+	int n = 0, cap = 0, ncol;
 
 	*rows = NULL;
 	if (!f)
@@ -81,16 +175,23 @@ static int read_areas(struct area_row **rows)
 		fclose(f);
 		return 0;
 	}
+	ncol = split(line, field, MAX_FIELDS);
+	for (int i = 0; i < ncol; i++) {
+		col[i] = NULL;
+		for (size_t c = 0; c < NCOLUMNS; c++)
+			if (!strcmp(field[i], columns[c].name))
+				col[i] = &columns[c];
+	}
 	while (fgets(line, sizeof(line), f)) {
-		struct area_row r;
+		struct area_row r = { .mode = 0600, .kind = "area" };
+		int nf = split(line, field, MAX_FIELDS), bad = 0;
 
-		/* gid, mode, cuid and cgid since 1.2.0 */
+		/* what a module without a column means by its absence */
 		r.gid = r.cuid = r.cgid = -1;
-		r.mode = 0600;
-		if (sscanf(line, "%d %d %u %llu %lu %lu %u %d %d %lld %u %o %u %u",
-			   &r.token, &r.pid, &r.uid, &r.size, &r.resident,
-			   &r.shared, &r.hooks, &r.enabled, &r.src, &r.ctime,
-			   &r.gid, &r.mode, &r.cuid, &r.cgid) < 10)
+		for (int i = 0; i < nf && i < ncol; i++)
+			if (col[i] && set_field(&r, col[i], field[i]))
+				bad = 1;
+		if (bad || nf < ncol || r.token <= 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -123,15 +224,23 @@ static const char *human(unsigned long long bytes, char *buf, size_t size)
 	return buf;
 }
 
+static int is_queue(const struct area_row *r)
+{
+	return !strcmp(r->kind, "queue");
+}
+
 static void print_json(const struct area_row *r, const char *indent)
 {
 	printf("%s{\"token\": %d, \"size\": %llu, \"owner_pid\": %d, \"uid\": %u, "
 	       "\"resident_pages\": %lu, \"shared_pages\": %lu, \"hooks\": %u, "
 	       "\"enabled\": %s, \"source_token\": %d, \"created\": %lld, "
-	       "\"gid\": %u, \"mode\": \"%04o\", \"creator_uid\": %u, \"creator_gid\": %u}",
+	       "\"gid\": %u, \"mode\": \"%04o\", \"creator_uid\": %u, \"creator_gid\": %u, "
+	       "\"kind\": \"%s\", \"version\": %llu, \"waiters\": %u, \"depth\": %u, "
+	       "\"length\": %u}",
 	       indent, r->token, r->size, r->pid, r->uid, r->resident, r->shared,
 	       r->hooks, r->enabled ? "true" : "false", r->src, r->ctime,
-	       r->gid, r->mode, r->cuid, r->cgid);
+	       r->gid, r->mode, r->cuid, r->cgid, r->kind, r->version,
+	       r->waiters, r->depth, r->length);
 }
 
 static int no_table(void)
@@ -171,21 +280,31 @@ static int cmd_list(int argc, char **argv)
 		}
 		printf("%s]\n", n ? "\n" : "");
 	} else {
-		printf("%8s %8s %6s %5s %10s %10s %10s %6s %7s %8s\n", "TOKEN",
-		       "PID", "UID", "MODE", "SIZE", "RESIDENT", "SHARED", "HOOKS",
-		       "ENABLED", "SOURCE");
+		printf("%8s %8s %6s %5s %10s %10s %10s %6s %7s %8s %5s %8s %7s %5s %6s\n",
+		       "TOKEN", "PID", "UID", "MODE", "SIZE", "RESIDENT", "SHARED",
+		       "HOOKS", "ENABLED", "SOURCE", "KIND", "VERSION", "WAITERS",
+		       "DEPTH", "LENGTH");
 		for (int i = 0; i < n; i++) {
 			const struct area_row *r = &rows[i];
-			char res[32], sh[32], src[16] = "-";
+			char res[32], sh[32], src[16] = "-", ver[24] = "-";
+			char depth[16] = "-", length[16] = "-";
 
+			/* "-": not set, or not of this kind of object */
 			if (r->src)
 				snprintf(src, sizeof(src), "%d", r->src);
-			printf("%8d %8d %6u %5.4o %10s %10s %10s %6u %7s %8s\n",
+			if (r->version)
+				snprintf(ver, sizeof(ver), "%llu", r->version);
+			if (is_queue(r)) {
+				snprintf(depth, sizeof(depth), "%u", r->depth);
+				snprintf(length, sizeof(length), "%u", r->length);
+			}
+			printf("%8d %8d %6u %5.4o %10s %10s %10s %6u %7s %8s %5s %8s %7u %5s %6s\n",
 			       r->token, r->pid, r->uid, r->mode,
 			       human(r->size, sz, sizeof(sz)),
 			       human((unsigned long long)r->resident * page, res, sizeof(res)),
 			       human((unsigned long long)r->shared * page, sh, sizeof(sh)),
-			       r->hooks, r->enabled ? "yes" : "no", src);
+			       r->hooks, r->enabled ? "yes" : "no", src, r->kind, ver,
+			       r->waiters, depth, length);
 		}
 	}
 	free(rows);
@@ -288,6 +407,16 @@ static int cmd_info(int argc, char **argv)
 			if (r->src)
 				printf("hooked from:    %d\n", r->src);
 			printf("created:        %s\n", when);
+			printf("kind:           %s\n", r->kind);
+			if (is_queue(r)) {
+				printf("depth:          %u messages\n", r->depth);
+				printf("length:         %u waiting\n", r->length);
+			} else if (r->version) {
+				printf("version:        %llu\n", r->version);
+			} else {
+				printf("version:        none (never published)\n");
+			}
+			printf("waiters:        %u\n", r->waiters);
 		}
 		free(rows);
 		return 0;
@@ -295,6 +424,144 @@ static int cmd_info(int argc, char **argv)
 	free(rows);
 	fprintf(stderr, "swingctl info: no area %d (or not yours to see)\n", token);
 	return 4;
+}
+
+/*
+ * Now in local time to the millisecond, for watch's lines (swingctl(8)):
+ * a live log, read beside others the local clock stamps.
+ */
+static const char *stamp(char *buf, size_t size)
+{
+	struct timeval tv;
+	struct tm tm;
+	size_t n;
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	n = strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03ld", (long)tv.tv_usec / 1000);
+	return buf;
+}
+
+/*
+ * What a watch descriptor reads: the latest version of an area, or the
+ * messages waiting in a queue; 0 at EOF (the object was released), -1 with
+ * EAGAIN when there is nothing (new) to read.
+ */
+static int watch_read(int fd, uint64_t *value)
+{
+	ssize_t n = read(fd, value, sizeof(*value));
+
+	if (n == (ssize_t)sizeof(*value))
+		return 1;
+	if (n < 0 && errno != EAGAIN)
+		fprintf(stderr, "swingctl watch: read: %s\n", strerror(errno));
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * watch TOKEN: poll(2) the object's watch descriptor and a signalfd of
+ * SIGINT and SIGTERM.  An area's descriptor is readable once for each new
+ * version (a burst of publishes may show only its last); a queue's stays
+ * readable while a message waits, so a nonempty queue is sampled every
+ * QUEUE_SAMPLE_MS instead, and an empty one sleeps until a message comes.
+ */
+#define QUEUE_SAMPLE_MS	100
+
+static int cmd_watch(int argc, char **argv)
+{
+	static const char use[] = "usage: swingctl watch TOKEN\n";
+	int token, fd, sfd, queue, ret = 0;
+	uint64_t value, last = UINT64_MAX;	/* none yet */
+	char when[64];
+	sigset_t sigs;
+
+	if (argc == 1 && !strcmp(argv[0], "--help")) {
+		printf("%s", use);
+		return 0;
+	}
+	token = argc == 1 ? parse_token(argv[0]) : 0;
+	if (!token) {
+		fprintf(stderr, "%s", use);
+		return 2;
+	}
+	if (access(SWING_DEVICE, F_OK)) {
+		fprintf(stderr, "swingctl watch: %s: %s (is the module loaded?)\n",
+			SWING_DEVICE, strerror(errno));
+		return 3;
+	}
+	fd = swing_watch(token);
+	if (fd < 0)
+		return token_error("watch", token);
+	/*
+	 * An area or a queue?  swing_wait is for areas only (EOPNOTSUPP); a
+	 * version above the largest never exists, so an area's answer is
+	 * ETIMEDOUT at once.
+	 */
+	queue = swing_wait(token, UINT64_MAX, 0, NULL) && errno == EOPNOTSUPP;
+	if (queue && fcntl(fd, F_SETFL, O_NONBLOCK)) {
+		perror("swingctl watch: fcntl");
+		return 1;
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		perror("swingctl watch: signalfd");
+		return 1;
+	}
+	/* one line as it happens, into a pipe as to a terminal */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = queue && last ? 0 : POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		/* a queue's first count at once, then every QUEUE_SAMPLE_MS */
+		int timeout = !queue ? -1 : last == UINT64_MAX ? 0 :
+			      last ? QUEUE_SAMPLE_MS : -1, r;
+
+		if (poll(p, 2, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("swingctl watch: poll");
+			ret = 1;
+			break;
+		}
+		if (p[1].revents)	/* SIGINT or SIGTERM: done */
+			break;
+		if (queue && (p[0].revents & POLLHUP))
+			r = 0;	/* its messages went with it */
+		else if (queue || (p[0].revents & (POLLIN | POLLHUP)))
+			r = watch_read(fd, &value);
+		else
+			continue;
+		if (r == 0) {
+			printf("%s %s %d: released\n", stamp(when, sizeof(when)),
+			       queue ? "queue" : "area", token);
+			break;
+		}
+		if (r < 0 && errno != EAGAIN) {
+			ret = 1;
+			break;
+		}
+		if (r < 0)	/* an empty queue (or nothing new after all) */
+			value = queue ? 0 : last;
+		if (value == last)
+			continue;
+		last = value;
+		if (queue)
+			printf("%s queue %d: %llu message%s\n", stamp(when, sizeof(when)),
+			       token, (unsigned long long)value, value == 1 ? "" : "s");
+		else
+			printf("%s area %d: version %llu\n", stamp(when, sizeof(when)),
+			       token, (unsigned long long)value);
+	}
+	close(sfd);
+	close(fd);
+	return ret;
 }
 
 static struct kmod_ctx *kmod(void)
@@ -667,6 +934,8 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "dump"))
 		return cmd_dump(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "watch"))
+		return cmd_watch(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "release"))
 		return cmd_release(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "perm"))
