@@ -9,6 +9,8 @@ set xlabel "snapshot size (MiB)"
 
 # A run may have done only some experiments (swingbench -m, or names).
 have(f) = system("[ -s ".f." ] && echo 1 || echo 0") + 0
+# ... and some rows of it: those that begin with what.
+has(f, what) = system("grep -q '^".what."' ".f." && echo 1 || echo 0") + 0
 
 if (have("handoff.csv")) {
 	set output "handoff-hold.png"
@@ -65,15 +67,18 @@ if (have("wakeup.csv")) {
 		"< grep '^".m.",' wakeup.csv" using 2:4 with linespoints dashtype 2 title m." p99"
 }
 
+# One plot per rule of the queue experiment (its first column).
 if (have("queue.csv")) {
-	set output "queue.png"
-	set title "messages per second, sender to receiver (median round, TCG guest)"
 	set xlabel "message size (KiB)"
 	set ylabel "messages/s"
 	set logscale xy
 	set yrange [*:*]
-	plot for [m in "swing-queue swing-queue-move pipe unix-socket memfd-sealed posix-mq"] \
-		"< grep '^".m.",' queue.csv" using 2:3 with linespoints title m
+	do for [rule in "transport produce"] { if (has("queue.csv", rule.",")) {
+		set output "queue-".rule.".png"
+		set title "messages per second, ".rule." rule (median round, TCG guest)"
+		plot for [m in "swing-queue swing-queue-move pipe unix-socket memfd-sealed posix-mq"] \
+			"< grep '^".rule.",".m.",' queue.csv" using 3:4 with linespoints title m
+	} }
 }
 
 if (have("publish.csv")) {

@@ -11,7 +11,8 @@
  * repetitions.  Counts of the newer experiments come from the environment
  * (tools/vmrun passes SWING_* into the guest): SWING_BENCH_PUBLISHES
  * versions per wakeup measurement (default 400), SWING_BENCH_QUEUE_MS of
- * sending per queue measurement (default 1000).
+ * sending per queue measurement (default 1000), SWING_BENCH_QUEUE_RULES
+ * the queue's rules to run (default: produce,transport).
  *
  * Every measurement runs a fresh producer and consumer: separate processes
  * that meet over a unix socket, and take their timestamps from the one
@@ -267,7 +268,11 @@ static void read_all(int fd, char *p, size_t len)
 		errno = 0, die("read: the writer is gone");
 }
 
-static int memfd_sealed_copy(const void *src, size_t len)
+/*
+ * A memfd of len bytes sealed against any change, holding a copy of src,
+ * or, if src is NULL, pages written with seed (write_pages).
+ */
+static int memfd_sealed(const void *src, size_t len, long seed)
 {
 	int fd = memfd_create("snapshot", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	void *p;
@@ -277,7 +282,10 @@ static int memfd_sealed_copy(const void *src, size_t len)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		die("mmap memfd");
-	memcpy(p, src, len);
+	if (src)
+		memcpy(p, src, len);
+	else
+		write_pages(p, len, seed, 1);
 	munmap(p, len);
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
 		  F_SEAL_SEAL))
@@ -482,7 +490,7 @@ static void producer(void *arg)
 		}
 		break;
 	case M_MEMFD_COPY:
-		fd = memfd_sealed_copy(state, len);
+		fd = memfd_sealed(state, len, 0);
 		send_msg(ctl, &m);
 		send_fd(ctl, fd);
 		close(fd);
@@ -586,14 +594,20 @@ static size_t sizes[16];
 static int nsizes;
 static const char *only;	/* -m: a comma-separated list of mechanisms */
 
-static int wanted(const char *name)
+/* Whether the comma-separated list names name. */
+static int in_list(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (const char *p = only; p && *p; p += strcspn(p, ",") + !!p[strcspn(p, ",")])
+	for (const char *p = list; p && *p; p += strcspn(p, ",") + !!p[strcspn(p, ",")])
 		if (strcspn(p, ",") == n && !strncmp(p, name, n))
 			return 1;
-	return !only;
+	return 0;
+}
+
+static int wanted(const char *name)
+{
+	return !only || in_list(only, name);
 }
 
 static void bench_handoff(void)
@@ -767,7 +781,7 @@ static void stream_producer(void *arg)
 			recv_msg(ctl, &m);
 			break;
 		case S_MEMFD_COPY:
-			fd = memfd_sealed_copy(state, s->len);
+			fd = memfd_sealed(state, s->len, 0);
 			send_msg(ctl, &m);
 			send_fd(ctl, fd);
 			close(fd);
@@ -1402,15 +1416,28 @@ static void bench_wakeup(void)
 /* ---- 6. queue: messages per second, sender to receiver ---- */
 
 /*
- * The sender writes each message anew (one word per page, as the state of
- * the handoff: the first word of page i is seed + i) and sends it; the
- * receiver takes it, reads one word per page and checks their sum, and
- * lets it go.  The same rule for every mechanism.  The sender goes on for
- * SWING_BENCH_SECONDS (at least QMIN messages) and then ends the stream;
- * throughput is messages / (first write to the receiver's last check).
+ * Two rules, each the same for every mechanism; the receiver always reads
+ * one word per page, checks their sum and lets the message go.
+ *
+ * produce: the sender writes each message anew (one word per page, as the
+ * state of the handoff: the first word of page i is seed + i) and sends
+ * it.  For a swing queue that is one write fault per page after every
+ * send (the send write-protects the area, as a hook does): it measures
+ * producing messages, the faults included, more than the queue.
+ *
+ * transport: the content exists already and is sent again as is, so what
+ * is timed is the queue itself: one area (buffer, sealed memfd) written
+ * once before the loop; with SWING_SEND_MOVE, a pool of QPOOL areas that
+ * the receiver sends back, moved, through a second queue, and which the
+ * sender receives and sends again.
+ *
+ * The sender goes on for SWING_BENCH_QUEUE_MS (at least QMIN messages) and
+ * then ends the stream; throughput is the messages the receiver checked /
+ * (the sender's first message to the receiver's last check).
  */
-#define QDEPTH	8	/* the swing queue's depth, and the mq's maxmsg */
+#define QDEPTH	8	/* the swing queues' depth, and the mq's maxmsg */
 #define QMIN	4
+#define QPOOL	4	/* the transport rule's buffers moved to and fro */
 
 enum qmech { Q_SEND, Q_MOVE, Q_PIPE, Q_SOCKET, Q_MEMFD, Q_MQ, Q_NMECH };
 static const char *const qmech_name[] = {
@@ -1418,8 +1445,12 @@ static const char *const qmech_name[] = {
 	"memfd-sealed", "posix-mq",
 };
 
+enum qrule { R_PRODUCE, R_TRANSPORT, R_NRULE };
+static const char *const qrule_name[] = { "produce", "transport" };
+
 struct qrun {
 	enum qmech mech;
+	enum qrule rule;
 	size_t len;
 	double seconds;
 	int ctl[2];
@@ -1434,11 +1465,28 @@ static long msg_sum(size_t len, long seed)
 	return n * seed + n * (n - 1) / 2;
 }
 
+/*
+ * Message k was written with seed 3k + 1 (produce), or is the one message
+ * of seed 1 or one of the pool's, of seeds 1 to QPOOL (transport).
+ */
 static void check_msg(const struct qrun *q, const void *p, long k)
 {
-	if (read_pages(p, q->len, 1) != msg_sum(q->len, 3 * k + 1))
-		errno = 0, die("%s: message %ld has the wrong contents",
-			       qmech_name[q->mech], k);
+	long seed = 3 * k + 1;
+
+	if (q->rule == R_TRANSPORT) {
+		seed = *(const volatile long *)p;
+		if (seed < 1 || seed > (q->mech == Q_MOVE ? QPOOL : 1))
+			errno = 0, die("%s: message %ld has seed %ld",
+				       qmech_name[q->mech], k, seed);
+	}
+	if (read_pages(p, q->len, 1) != msg_sum(q->len, seed))
+		errno = 0, die("%s %s: message %ld has the wrong contents",
+			       qrule_name[q->rule], qmech_name[q->mech], k);
+}
+
+static int queue_is_stream(const struct qrun *q)
+{
+	return q->mech == Q_PIPE || q->mech == Q_SOCKET || q->mech == Q_MQ;
 }
 
 static void queue_receiver(void *arg)
@@ -1452,8 +1500,8 @@ static void queue_receiver(void *arg)
 	long k;
 
 	swing_version(&(struct swing_version){ 0 });
-	recv_msg(ctl, &m);	/* a = the queue's token */
-	if (q->mech == Q_PIPE || q->mech == Q_SOCKET || q->mech == Q_MQ) {
+	recv_msg(ctl, &m);	/* a = the queue's token, b = the return queue's */
+	if (queue_is_stream(q)) {
 		fd = recv_fd(ctl);
 		buf = map_anon(q->len);	/* a receiver that already runs */
 		write_pages(buf, q->len, 0, 1);
@@ -1470,7 +1518,12 @@ static void queue_receiver(void *arg)
 				goto end;
 			}
 			check_msg(q, p, k);
-			releasearea(token);
+			if (m.b) {	/* the pool's buffer goes back */
+				if (swing_send((int)m.b, token, SWING_SEND_MOVE))
+					die("swing_send back");
+			} else {
+				releasearea(token);
+			}
 			break;
 		case Q_PIPE:
 		case Q_SOCKET:
@@ -1553,10 +1606,29 @@ static int queue_channel(struct qrun *q, int *out)
 	}
 }
 
+/*
+ * The transport rule's SWING_SEND_MOVE message k: one of the QPOOL areas
+ * written before the loop while they last, then a buffer the receiver has
+ * sent back (the sender's first receive of it maps it, untouched).
+ */
+static int queue_pool_next(int retq, const int *pool, long k, size_t len)
+{
+	unsigned long got;
+	void *p;
+	int token;
+
+	if (k < QPOOL)
+		return pool[k];
+	if (swing_recv(retq, &p, &token, &got, 0) || got != len)
+		die("swing_recv of a returned buffer");
+	return token;
+}
+
 static void queue_sender(void *arg)
 {
 	struct qrun *q = arg;
-	int ctl = q->ctl[0], qt = 0, token = 0, out = -1, fd;
+	int produce = q->rule == R_PRODUCE, ctl = q->ctl[0];
+	int qt = 0, retq = 0, token = 0, out = -1, fd = -1, pool[QPOOL];
 	struct msg m = { 0 }, r;
 	void *state = NULL;
 	double t0;
@@ -1567,19 +1639,33 @@ static void queue_sender(void *arg)
 			die("swing_queue_create");
 		m.a = qt;
 	}
+	if (q->mech == Q_MOVE && !produce) {
+		/* the return queue holds the whole pool: the receiver never waits */
+		if (swing_queue_create(&retq, QDEPTH))
+			die("swing_queue_create");
+		m.b = retq;
+		for (int i = 0; i < QPOOL; i++) {
+			if (createarea(&state, &pool[i], q->len))
+				die("createarea");
+			write_pages(state, q->len, i + 1, 1);
+		}
+	}
 	if (q->mech == Q_SEND && createarea(&state, &token, q->len))
 		die("createarea");
-	if (q->mech == Q_PIPE || q->mech == Q_SOCKET || q->mech == Q_MQ)
+	if (queue_is_stream(q))
 		state = map_anon(q->len);
-	if (state)
-		write_pages(state, q->len, 0, 1);	/* its memory, in place */
+	if (state && q->mech != Q_MOVE)	/* its memory, in place */
+		write_pages(state, q->len, produce ? 0 : 1, 1);
+	if (q->mech == Q_MEMFD && !produce)
+		fd = memfd_sealed(NULL, q->len, 1);
 	send_msg(ctl, &m);
-	if (q->mech == Q_PIPE || q->mech == Q_SOCKET || q->mech == Q_MQ) {
+	if (queue_is_stream(q)) {
 		/* only the sender holds the sending end: the end is EOF */
-		fd = queue_channel(q, &out);
-		send_fd(ctl, fd);
-		if (fd != out)
-			close(fd);
+		int rfd = queue_channel(q, &out);
+
+		send_fd(ctl, rfd);
+		if (rfd != out)
+			close(rfd);
 	}
 	recv_msg(ctl, &r);	/* the receiver is ready */
 
@@ -1589,40 +1675,39 @@ static void queue_sender(void *arg)
 
 		switch (q->mech) {
 		case Q_SEND:
-			write_pages(state, q->len, seed, 1);
+			if (produce)
+				write_pages(state, q->len, seed, 1);
 			if (swing_send(qt, token, 0))
 				die("swing_send");
 			break;
 		case Q_MOVE:
-			if (createarea(&state, &token, q->len))
-				die("createarea");
-			write_pages(state, q->len, seed, 1);
+			if (!produce) {
+				token = queue_pool_next(retq, pool, k, q->len);
+			} else {
+				if (createarea(&state, &token, q->len))
+					die("createarea");
+				write_pages(state, q->len, seed, 1);
+			}
 			if (swing_send(qt, token, SWING_SEND_MOVE))
 				die("swing_send move");
 			break;
 		case Q_PIPE:
 		case Q_SOCKET:
-			write_pages(state, q->len, seed, 1);
+			if (produce)
+				write_pages(state, q->len, seed, 1);
 			write_all(out, state, q->len);
 			break;
 		case Q_MEMFD:
-			fd = memfd_create("message", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-			if (fd < 0 || ftruncate(fd, q->len))
-				die("memfd");
-			state = mmap(NULL, q->len, PROT_READ | PROT_WRITE,
-				     MAP_SHARED, fd, 0);
-			if (state == MAP_FAILED)
-				die("mmap memfd");
-			write_pages(state, q->len, seed, 1);
-			munmap(state, q->len);
-			if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-				  F_SEAL_WRITE | F_SEAL_SEAL))
-				die("seal");
+			/* produce: a new memfd each time; transport: the one */
+			if (produce)
+				fd = memfd_sealed(NULL, q->len, seed);
 			send_fd(ctl, fd);
-			close(fd);
+			if (produce)
+				close(fd);
 			break;
 		default:
-			write_pages(state, q->len, seed, 1);
+			if (produce)
+				write_pages(state, q->len, seed, 1);
 			if (mq_send(out, state, q->len, 0))
 				die("mq_send");
 		}
@@ -1650,27 +1735,29 @@ static void queue_sender(void *arg)
 	}
 	recv_msg(ctl, &r);	/* a = messages checked, t1 = when */
 	if (r.a != k)
-		errno = 0, die("%s: %ld messages sent, %ld received",
-			       qmech_name[q->mech], k, r.a);
+		errno = 0, die("%s %s: %ld messages sent, %ld received",
+			       qrule_name[q->rule], qmech_name[q->mech], k, r.a);
 	r.t1 -= t0;
 	if (write(q->res, &r, sizeof(r)) != sizeof(r))
 		die("result");
 }
 
 /*
- * Rounds (REPS) of every size and mechanism in turn, so that a slower
- * stretch of the emulating host weighs on all of them alike; the median
- * round's rate is kept.
+ * Rounds (REPS) of every rule, size and mechanism in turn, so that a
+ * slower stretch of the emulating host weighs on all of them alike; the
+ * median round's rate is kept.  SWING_BENCH_QUEUE_RULES=transport (or
+ * produce) runs one rule only.
  */
 static void bench_queue(void)
 {
 	FILE *f = csv_open("queue.csv",
-			   "mechanism,size_kib,msgs_per_s,mib_per_s,messages,reps");
+			   "rule,mechanism,size_kib,msgs_per_s,mib_per_s,messages,reps");
 	static const size_t qsizes[] = { 4 << 10, 64 << 10, 1 << 20, 64 << 20 };
 	enum { NQ = sizeof(qsizes) / sizeof(qsizes[0]) };
 	double secs = env_count("SWING_BENCH_QUEUE_MS", 1000, 60000) / 1e3;
-	double rate[NQ][Q_NMECH][MAXREPS];
-	long count[NQ][Q_NMECH] = { { 0 } };
+	const char *rules = getenv("SWING_BENCH_QUEUE_RULES");
+	static double rate[R_NRULE][NQ][Q_NMECH][MAXREPS];
+	long count[R_NRULE][NQ][Q_NMECH] = { { { 0 } } };
 	int fits[NQ];
 
 	for (size_t s = 0; s < NQ; s++) {
@@ -1681,36 +1768,41 @@ static void bench_queue(void)
 				qsizes[s] >> 10);
 	}
 	for (int i = 0; i < reps; i++) {
-		for (size_t s = 0; s < NQ; s++) {
-			for (int m = 0; m < Q_NMECH; m++) {
-				struct qrun q = { .mech = m, .len = qsizes[s], .seconds = secs };
-				struct msg r;
+		for (int u = 0; u < R_NRULE; u++) {
+			if (rules && *rules && !in_list(rules, qrule_name[u]))
+				continue;
+			for (size_t s = 0; s < NQ; s++) {
+				for (int m = 0; m < Q_NMECH; m++) {
+					struct qrun q = { .mech = m, .rule = u, .len = qsizes[s],
+							  .seconds = secs };
+					struct msg r;
 
-				if ((m == Q_MQ && !fits[s]) || q.len < PAGE ||
-				    !wanted(qmech_name[m]))
-					continue;
-				r = run_pair(queue_sender, queue_receiver, &q, q.ctl,
-					     &q.res, qmech_name[m]);
-				rate[s][m][i] = r.a / r.t1;
-				count[s][m] += r.a;
-				fprintf(stderr, "queue   %-16s %6zu KiB: %10.1f msgs/s, %9.1f MiB/s (%ld in %.2f s)\n",
-					qmech_name[m], q.len >> 10, r.a / r.t1,
-					r.a / r.t1 * q.len / MIB, r.a, r.t1);
+					if ((m == Q_MQ && !fits[s]) || q.len < PAGE ||
+					    !wanted(qmech_name[m]))
+						continue;
+					r = run_pair(queue_sender, queue_receiver, &q, q.ctl,
+						     &q.res, qmech_name[m]);
+					rate[u][s][m][i] = r.a / r.t1;
+					count[u][s][m] += r.a;
+					fprintf(stderr, "queue   %-9s %-16s %6zu KiB: %10.1f msgs/s, %9.1f MiB/s (%ld in %.2f s)\n",
+						qrule_name[u], qmech_name[m], q.len >> 10,
+						r.a / r.t1, r.a / r.t1 * q.len / MIB, r.a, r.t1);
+				}
 			}
 		}
 	}
-	for (size_t s = 0; s < NQ; s++) {
-		for (int m = 0; m < Q_NMECH; m++) {
-			double med;
+	for (int u = 0; u < R_NRULE; u++)
+		for (size_t s = 0; s < NQ; s++)
+			for (int m = 0; m < Q_NMECH; m++) {
+				double med;
 
-			if (!count[s][m])
-				continue;
-			med = median(rate[s][m], reps);
-			fprintf(f, "%s,%zu,%.1f,%.1f,%ld,%d\n", qmech_name[m],
-				qsizes[s] >> 10, med, med * qsizes[s] / MIB,
-				count[s][m], reps);
-		}
-	}
+				if (!count[u][s][m])
+					continue;
+				med = median(rate[u][s][m], reps);
+				fprintf(f, "%s,%s,%zu,%.1f,%.1f,%ld,%d\n", qrule_name[u],
+					qmech_name[m], qsizes[s] >> 10, med,
+					med * qsizes[s] / MIB, count[u][s][m], reps);
+			}
 	fclose(f);
 }
 
