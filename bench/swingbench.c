@@ -5,9 +5,14 @@
  *
  *   swingbench [-o DIR] [-s MiB,MiB,...] [-r REPS] [-m MECH,...] [EXPERIMENT...]
  *
- * Experiments: handoff, stream, cow, read, scale (default: all); -m keeps
- * only the named mechanisms of handoff and stream.  Each writes a
- * CSV into DIR (default: .) with the median over REPS repetitions.
+ * Experiments: handoff, stream, cow, read, scale, wakeup, queue, publish
+ * (default: all); -m keeps only the named mechanisms of handoff, stream and
+ * queue.  Each writes a CSV into DIR (default: .) with the median over REPS
+ * repetitions.  Counts of the newer experiments come from the environment
+ * (tools/vmrun passes SWING_* into the guest): SWING_BENCH_PUBLISHES
+ * versions per wakeup measurement (default 400), SWING_BENCH_QUEUE_MS of
+ * sending per queue measurement (default 1000), SWING_BENCH_QUEUE_RULES
+ * the queue's rules to run (default: produce,transport).
  *
  * Every measurement runs a fresh producer and consumer: separate processes
  * that meet over a unix socket, and take their timestamps from the one
@@ -22,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mqueue.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -196,7 +203,8 @@ static void send_fd(int sock, int fd)
 		die("sendmsg");
 }
 
-static int recv_fd(int sock)
+/* recv_fd, or -1 once the sender has shut its side down. */
+static int recv_fd_or_end(int sock)
 {
 	char buf[CMSG_SPACE(sizeof(int))];
 	char byte;
@@ -205,11 +213,23 @@ static int recv_fd(int sock)
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = buf, .msg_controllen = sizeof(buf),
 	};
+	ssize_t n = recvmsg(sock, &mh, 0);
 	int fd;
 
-	if (recvmsg(sock, &mh, 0) != 1)
+	if (n == 0)
+		return -1;
+	if (n != 1 || !CMSG_FIRSTHDR(&mh))
 		die("recvmsg");
 	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+	return fd;
+}
+
+static int recv_fd(int sock)
+{
+	int fd = recv_fd_or_end(sock);
+
+	if (fd < 0)
+		errno = 0, die("recvmsg: the peer is gone");
 	return fd;
 }
 
@@ -225,19 +245,34 @@ static void write_all(int fd, const char *p, size_t len)
 	}
 }
 
-static void read_all(int fd, char *p, size_t len)
+/* One message of len bytes from a stream; 0 at its end. */
+static int read_msg(int fd, char *p, size_t len)
 {
-	while (len) {
-		ssize_t n = read(fd, p, len < CHUNK ? len : CHUNK);
+	size_t got = 0;
 
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got < CHUNK ? len - got : CHUNK);
+
+		if (n == 0 && got == 0)
+			return 0;
 		if (n <= 0)
-			die("read");
-		p += n;
-		len -= n;
+			die("read message");
+		got += n;
 	}
+	return 1;
 }
 
-static int memfd_sealed_copy(const void *src, size_t len)
+static void read_all(int fd, char *p, size_t len)
+{
+	if (!read_msg(fd, p, len))
+		errno = 0, die("read: the writer is gone");
+}
+
+/*
+ * A memfd of len bytes sealed against any change, holding a copy of src,
+ * or, if src is NULL, pages written with seed (write_pages).
+ */
+static int memfd_sealed(const void *src, size_t len, long seed)
 {
 	int fd = memfd_create("snapshot", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	void *p;
@@ -247,7 +282,10 @@ static int memfd_sealed_copy(const void *src, size_t len)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		die("mmap memfd");
-	memcpy(p, src, len);
+	if (src)
+		memcpy(p, src, len);
+	else
+		write_pages(p, len, seed, 1);
 	munmap(p, len);
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
 		  F_SEAL_SEAL))
@@ -452,7 +490,7 @@ static void producer(void *arg)
 		}
 		break;
 	case M_MEMFD_COPY:
-		fd = memfd_sealed_copy(state, len);
+		fd = memfd_sealed(state, len, 0);
 		send_msg(ctl, &m);
 		send_fd(ctl, fd);
 		close(fd);
@@ -556,14 +594,20 @@ static size_t sizes[16];
 static int nsizes;
 static const char *only;	/* -m: a comma-separated list of mechanisms */
 
-static int wanted(const char *name)
+/* Whether the comma-separated list names name. */
+static int in_list(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (const char *p = only; p && *p; p += strcspn(p, ",") + !!p[strcspn(p, ",")])
+	for (const char *p = list; p && *p; p += strcspn(p, ",") + !!p[strcspn(p, ",")])
 		if (strcspn(p, ",") == n && !strncmp(p, name, n))
 			return 1;
-	return !only;
+	return 0;
+}
+
+static int wanted(const char *name)
+{
+	return !only || in_list(only, name);
 }
 
 static void bench_handoff(void)
@@ -737,7 +781,7 @@ static void stream_producer(void *arg)
 			recv_msg(ctl, &m);
 			break;
 		case S_MEMFD_COPY:
-			fd = memfd_sealed_copy(state, s->len);
+			fd = memfd_sealed(state, s->len, 0);
 			send_msg(ctl, &m);
 			send_fd(ctl, fd);
 			close(fd);
@@ -1102,6 +1146,742 @@ static void bench_fullread(void)
 	fclose(f);
 }
 
+/* ---- 5. wakeup: publish to a reader that was asleep, against a pipe ---- */
+
+/*
+ * A publisher makes a new version every WAKE_PERIOD; its readers sleep in
+ * swing_wait, or in epoll_wait on a swing_watch descriptor, or in read() of
+ * a pipe of their own that the publisher writes the version into (one pipe
+ * per reader, written in turn: what a pipe-based notifier does).  The
+ * publisher stores CLOCK_MONOTONIC just before the call that wakes them
+ * (swing_publish, or the first write) in memory shared with the readers,
+ * indexed by version; each reader's latency is the time at which it knows
+ * the new version minus that.
+ */
+#define WAKE_PERIOD_NS	5000000L	/* long enough for 16 readers to sleep again */
+#define MAXREADERS	16
+#define MAXPUB		4000
+
+enum wmech { W_WAIT, W_WATCH, W_PIPE, W_NMECH };
+static const char *const wmech_name[] = { "swing-wait", "swing-watch", "pipe" };
+
+struct wshared {
+	int token;
+	double t[MAXPUB + 2];			/* publish-call time of version v */
+	double call[MAXPUB + 2];		/* us the call took */
+	double lat[MAXREADERS][MAXPUB];		/* us, per reader and wakeup */
+	int n[MAXREADERS];
+};
+
+struct wrun {
+	enum wmech mech;
+	int readers, npub;
+	struct wshared *sh;
+	int pipes[MAXREADERS][2];
+	int up[2], go[2], ready[2], done[2];
+	int idx;	/* the reader's own index */
+};
+
+static void byte_out(int fd)
+{
+	if (write(fd, "", 1) != 1)
+		die("write a byte");
+}
+
+static void byte_in(int fd)
+{
+	char c;
+
+	if (read(fd, &c, 1) != 1)
+		die("read a byte");
+}
+
+static void wake_publisher(void *arg)
+{
+	struct wrun *w = arg;
+	struct wshared *sh = w->sh;
+	struct timespec next;
+	uint64_t v;
+	long *area;
+	int token;
+
+	if (createarea((void **)&area, &token, PAGE))
+		die("createarea");
+	area[0] = 1;
+	if (swing_publish(token, &v) || v != 1)	/* readers start from 1 */
+		die("publish");
+	sh->token = token;
+	byte_out(w->up[1]);
+	byte_in(w->go[0]);	/* every reader is ready */
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (int i = 2; i <= w->npub + 1; i++) {
+		next.tv_nsec += WAKE_PERIOD_NS;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		area[0] = i;	/* the version's contents name it */
+		sh->t[i] = now();
+		if (w->mech == W_PIPE) {
+			v = i;
+			for (int r = 0; r < w->readers; r++)
+				if (write(w->pipes[r][1], &v, sizeof(v)) != sizeof(v))
+					die("pipe write");
+		} else if (swing_publish(token, &v) || v != (uint64_t)i) {
+			die("publish %d", i);
+		}
+		sh->call[i] = (now() - sh->t[i]) * 1e6;
+	}
+	byte_in(w->done[0]);	/* every reader checked the last version */
+	releasearea(token);
+}
+
+static void wake_reader(void *arg)
+{
+	struct wrun *w = arg;
+	struct wshared *sh = w->sh;
+	uint64_t v = 0, last, final = w->npub + 1;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = -1, ep = -1, n = 0, token;
+	long *snap;
+
+	swing_version(&(struct swing_version){ 0 });	/* open /dev/swing */
+	if (w->mech == W_WAIT && swing_wait(sh->token, 0, 0, &v))
+		die("swing_wait");
+	if (w->mech == W_WATCH) {
+		fd = swing_watch(sh->token);
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		if (fd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+			die("swing_watch");
+		if (read(fd, &v, sizeof(v)) != sizeof(v))	/* version 1 */
+			die("read watch");
+	}
+	if (w->mech == W_PIPE)
+		v = 1;
+	last = v;
+	byte_out(w->ready[1]);
+	while (last < final) {
+		switch (w->mech) {
+		case W_WAIT:
+			if (swing_wait(sh->token, last, -1, &v))
+				die("swing_wait");
+			break;
+		case W_WATCH:
+			if (epoll_wait(ep, &ev, 1, -1) != 1)
+				die("epoll_wait");
+			if (read(fd, &v, sizeof(v)) != sizeof(v))
+				die("read watch");
+			break;
+		default:
+			if (read(w->pipes[w->idx][0], &v, sizeof(v)) != sizeof(v))
+				die("pipe read");
+		}
+		if (v <= last || v > final)
+			errno = 0, die("%s: version %lu after %lu",
+				       wmech_name[w->mech], (unsigned long)v,
+				       (unsigned long)last);
+		sh->lat[w->idx][n++] = (now() - sh->t[v]) * 1e6;
+		last = v;
+	}
+	sh->n[w->idx] = n;
+	if (w->mech != W_PIPE) {
+		/* what woke it is there: the last version, naming itself */
+		if (swing_hook_version((void **)&snap, &token, sh->token, 0, &v))
+			die("hook");
+		if (v != final || snap[0] != (long)final)
+			errno = 0, die("%s: hooked version %lu holds %ld",
+				       wmech_name[w->mech], (unsigned long)v,
+				       snap[0]);
+		releasearea(token);
+	}
+}
+
+static double percentile(double *v, int n, double q)
+{
+	int i = (int)(q * n + 0.999999) - 1;
+
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
+}
+
+/* Samples of one mechanism and reader count, over every round. */
+struct wpool {
+	double *lat, *call;
+	int n, ncall;
+};
+
+/* One publisher and its readers for npub versions, into *pool. */
+static void wake_one(struct wpool *pool, enum wmech mech, int readers, int npub)
+{
+	struct wshared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct wrun w = { .mech = mech, .readers = readers, .npub = npub };
+	pid_t pub, rd[MAXREADERS];
+
+	if (sh == MAP_FAILED)
+		die("mmap");
+	w.sh = sh;
+	if (pipe(w.up) || pipe(w.go) || pipe(w.ready) || pipe(w.done))
+		die("pipe");
+	for (int r = 0; mech == W_PIPE && r < readers; r++)
+		if (pipe(w.pipes[r]))
+			die("pipe");
+	start_child(&pub, wake_publisher, &w);
+	byte_in(w.up[0]);
+	for (w.idx = 0; w.idx < readers; w.idx++)
+		start_child(&rd[w.idx], wake_reader, &w);
+	for (int r = 0; r < readers; r++)
+		byte_in(w.ready[0]);
+	byte_out(w.go[1]);
+	for (int r = 0; r < readers; r++)
+		reap(rd[r]);
+	byte_out(w.done[1]);
+	reap(pub);
+	for (int r = 0; r < readers; r++) {
+		memcpy(pool->lat + pool->n, sh->lat[r], sh->n[r] * sizeof(double));
+		pool->n += sh->n[r];
+	}
+	for (int v = 2; v <= npub + 1; v++)
+		pool->call[pool->ncall++] = sh->call[v];
+	close(w.up[0]);
+	close(w.up[1]);
+	close(w.go[0]);
+	close(w.go[1]);
+	close(w.ready[0]);
+	close(w.ready[1]);
+	close(w.done[0]);
+	close(w.done[1]);
+	for (int r = 0; mech == W_PIPE && r < readers; r++) {
+		close(w.pipes[r][0]);
+		close(w.pipes[r][1]);
+	}
+	munmap(sh, sizeof(*sh));
+}
+
+/* SWING_BENCH_NAME=N in the environment (vmrun passes SWING_*), or def. */
+static long env_count(const char *name, long def, long max)
+{
+	const char *s = getenv(name);
+	long n = s ? strtol(s, NULL, 10) : def;
+
+	return n < 1 ? 1 : n > max ? max : n;
+}
+
+/*
+ * SWING_BENCH_PUBLISHES versions per mechanism and reader count, made in
+ * REPS rounds that take every mechanism in turn (a slow stretch of the
+ * emulating host then weighs on all of them); the samples of all rounds
+ * are pooled.
+ */
+static void bench_wakeup(void)
+{
+	FILE *f = csv_open("wakeup.csv",
+			   "mechanism,readers,median_us,p99_us,call_us,wakeups");
+	static const int nr[] = { 1, 4, 16 };
+	enum { NR = sizeof(nr) / sizeof(nr[0]) };
+	int npub = env_count("SWING_BENCH_PUBLISHES", 400, MAXPUB);
+	int per = (npub + reps - 1) / reps;
+	struct wpool pool[NR][W_NMECH];
+
+	for (int i = 0; i < NR; i++)
+		for (int m = 0; m < W_NMECH; m++) {
+			pool[i][m].lat = malloc(sizeof(double) * nr[i] * per * reps);
+			pool[i][m].call = malloc(sizeof(double) * per * reps);
+			pool[i][m].n = pool[i][m].ncall = 0;
+			if (!pool[i][m].lat || !pool[i][m].call)
+				die("malloc");
+		}
+	for (int k = 0; k < reps; k++)
+		for (int i = 0; i < NR; i++)
+			for (int m = 0; m < W_NMECH; m++)
+				wake_one(&pool[i][m], m, nr[i], per);
+	for (int i = 0; i < NR; i++)
+		for (int m = 0; m < W_NMECH; m++) {
+			struct wpool *p = &pool[i][m];
+			double med = percentile(p->lat, p->n, 0.5);
+			double p99 = percentile(p->lat, p->n, 0.99);
+			double call = percentile(p->call, p->ncall, 0.5);
+
+			fprintf(f, "%s,%d,%.1f,%.1f,%.1f,%d\n", wmech_name[m],
+				nr[i], med, p99, call, p->n);
+			fprintf(stderr, "wakeup  %-12s %2d readers: median %8.1f us, p99 %8.1f us, call %7.1f us (%d wakeups)\n",
+				wmech_name[m], nr[i], med, p99, call, p->n);
+			free(p->lat);
+			free(p->call);
+		}
+	fclose(f);
+}
+
+/* ---- 6. queue: messages per second, sender to receiver ---- */
+
+/*
+ * Two rules, each the same for every mechanism; the receiver always reads
+ * one word per page, checks their sum and lets the message go.
+ *
+ * produce: the sender writes each message anew (one word per page, as the
+ * state of the handoff: the first word of page i is seed + i) and sends
+ * it.  For a swing queue that is one write fault per page after every
+ * send (the send write-protects the area, as a hook does): it measures
+ * producing messages, the faults included, more than the queue.
+ *
+ * transport: the content exists already and is sent again as is, so what
+ * is timed is the queue itself: one area (buffer, sealed memfd) written
+ * once before the loop; with SWING_SEND_MOVE, a pool of QPOOL areas that
+ * the receiver sends back, moved, through a second queue, and which the
+ * sender receives and sends again.
+ *
+ * The sender goes on for SWING_BENCH_QUEUE_MS (at least QMIN messages) and
+ * then ends the stream; throughput is the messages the receiver checked /
+ * (the sender's first message to the receiver's last check).
+ */
+#define QDEPTH	8	/* the swing queues' depth, and the mq's maxmsg */
+#define QMIN	4
+#define QPOOL	4	/* the transport rule's buffers moved to and fro */
+
+enum qmech { Q_SEND, Q_MOVE, Q_PIPE, Q_SOCKET, Q_MEMFD, Q_MQ, Q_NMECH };
+static const char *const qmech_name[] = {
+	"swing-queue", "swing-queue-move", "pipe", "unix-socket",
+	"memfd-sealed", "posix-mq",
+};
+
+enum qrule { R_PRODUCE, R_TRANSPORT, R_NRULE };
+static const char *const qrule_name[] = { "produce", "transport" };
+
+struct qrun {
+	enum qmech mech;
+	enum qrule rule;
+	size_t len;
+	double seconds;
+	int ctl[2];
+	int res;
+};
+
+/* Sum of the first words of a message of len bytes written with seed. */
+static long msg_sum(size_t len, long seed)
+{
+	long n = len / PAGE;
+
+	return n * seed + n * (n - 1) / 2;
+}
+
+/*
+ * Message k was written with seed 3k + 1 (produce), or is the one message
+ * of seed 1 or one of the pool's, of seeds 1 to QPOOL (transport).
+ */
+static void check_msg(const struct qrun *q, const void *p, long k)
+{
+	long seed = 3 * k + 1;
+
+	if (q->rule == R_TRANSPORT) {
+		seed = *(const volatile long *)p;
+		if (seed < 1 || seed > (q->mech == Q_MOVE ? QPOOL : 1))
+			errno = 0, die("%s: message %ld has seed %ld",
+				       qmech_name[q->mech], k, seed);
+	}
+	if (read_pages(p, q->len, 1) != msg_sum(q->len, seed))
+		errno = 0, die("%s %s: message %ld has the wrong contents",
+			       qrule_name[q->rule], qmech_name[q->mech], k);
+}
+
+static int queue_is_stream(const struct qrun *q)
+{
+	return q->mech == Q_PIPE || q->mech == Q_SOCKET || q->mech == Q_MQ;
+}
+
+static void queue_receiver(void *arg)
+{
+	struct qrun *q = arg;
+	int ctl = q->ctl[1], fd = -1, token;
+	unsigned long len;
+	struct msg m;
+	char *buf = NULL;
+	void *p;
+	long k;
+
+	swing_version(&(struct swing_version){ 0 });
+	recv_msg(ctl, &m);	/* a = the queue's token, b = the return queue's */
+	if (queue_is_stream(q)) {
+		fd = recv_fd(ctl);
+		buf = map_anon(q->len);	/* a receiver that already runs */
+		write_pages(buf, q->len, 0, 1);
+	}
+	send_msg(ctl, &m);	/* ready */
+	for (k = 0;; k++) {
+		switch (q->mech) {
+		case Q_SEND:
+		case Q_MOVE:
+			if (swing_recv((int)m.a, &p, &token, &len, 0))
+				die("swing_recv");
+			if (len != q->len) {	/* the end */
+				releasearea(token);
+				goto end;
+			}
+			check_msg(q, p, k);
+			if (m.b) {	/* the pool's buffer goes back */
+				if (swing_send((int)m.b, token, SWING_SEND_MOVE))
+					die("swing_send back");
+			} else {
+				releasearea(token);
+			}
+			break;
+		case Q_PIPE:
+		case Q_SOCKET:
+			if (!read_msg(fd, buf, q->len))
+				goto end;
+			check_msg(q, buf, k);
+			break;
+		case Q_MEMFD:
+			fd = recv_fd_or_end(ctl);
+			if (fd < 0)
+				goto end;
+			p = mmap(NULL, q->len, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				die("mmap received memfd");
+			check_msg(q, p, k);
+			munmap(p, q->len);
+			close(fd);
+			break;
+		default:
+			if (mq_receive(fd, buf, q->len, NULL) != (ssize_t)q->len)
+				goto end;	/* the 1-byte end */
+			check_msg(q, buf, k);
+		}
+	}
+end:
+	m.a = k;
+	m.t1 = now();
+	send_msg(ctl, &m);
+}
+
+/*
+ * Whether this guest lets a POSIX message queue hold QDEPTH messages of len
+ * bytes (fs.mqueue.msgsize_max is 8 KiB by default; bench/run raises it).
+ */
+static int mq_fits(size_t len)
+{
+	struct mq_attr attr = { .mq_maxmsg = QDEPTH, .mq_msgsize = len };
+	char name[64];
+	mqd_t mq;
+
+	snprintf(name, sizeof(name), "/swingbench-%d", getpid());
+	mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
+	if (mq < 0)
+		return 0;
+	mq_close(mq);
+	mq_unlink(name);
+	return 1;
+}
+
+/* The stream's descriptor for the receiver: pipe, socket or mq. */
+static int queue_channel(struct qrun *q, int *out)
+{
+	int fds[2], sz = 4 << 20;
+	struct mq_attr attr = { .mq_maxmsg = QDEPTH, .mq_msgsize = q->len };
+	char name[64];
+
+	switch (q->mech) {
+	case Q_PIPE:
+		if (pipe(fds))
+			die("pipe");
+		fcntl(fds[1], F_SETPIPE_SZ, (int)CHUNK);
+		*out = fds[1];
+		return fds[0];
+	case Q_SOCKET:
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
+			die("socketpair");
+		setsockopt(fds[0], SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+		setsockopt(fds[1], SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+		*out = fds[0];
+		return fds[1];
+	default:	/* an mq descriptor is a file descriptor on Linux */
+		snprintf(name, sizeof(name), "/swingbench-%d", getpid());
+		*out = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600,
+			       &attr);
+		if (*out < 0)
+			die("mq_open %zu-byte messages (fs.mqueue.msgsize_max?)",
+			    q->len);
+		mq_unlink(name);
+		return *out;
+	}
+}
+
+/*
+ * The transport rule's SWING_SEND_MOVE message k: one of the QPOOL areas
+ * written before the loop while they last, then a buffer the receiver has
+ * sent back (the sender's first receive of it maps it, untouched).
+ */
+static int queue_pool_next(int retq, const int *pool, long k, size_t len)
+{
+	unsigned long got;
+	void *p;
+	int token;
+
+	if (k < QPOOL)
+		return pool[k];
+	if (swing_recv(retq, &p, &token, &got, 0) || got != len)
+		die("swing_recv of a returned buffer");
+	return token;
+}
+
+static void queue_sender(void *arg)
+{
+	struct qrun *q = arg;
+	int produce = q->rule == R_PRODUCE, ctl = q->ctl[0];
+	int qt = 0, retq = 0, token = 0, out = -1, fd = -1, pool[QPOOL];
+	struct msg m = { 0 }, r;
+	void *state = NULL;
+	double t0;
+	long k = 0;
+
+	if (q->mech == Q_SEND || q->mech == Q_MOVE) {
+		if (swing_queue_create(&qt, QDEPTH))
+			die("swing_queue_create");
+		m.a = qt;
+	}
+	if (q->mech == Q_MOVE && !produce) {
+		/* the return queue holds the whole pool: the receiver never waits */
+		if (swing_queue_create(&retq, QDEPTH))
+			die("swing_queue_create");
+		m.b = retq;
+		for (int i = 0; i < QPOOL; i++) {
+			if (createarea(&state, &pool[i], q->len))
+				die("createarea");
+			write_pages(state, q->len, i + 1, 1);
+		}
+	}
+	if (q->mech == Q_SEND && createarea(&state, &token, q->len))
+		die("createarea");
+	if (queue_is_stream(q))
+		state = map_anon(q->len);
+	if (state && q->mech != Q_MOVE)	/* its memory, in place */
+		write_pages(state, q->len, produce ? 0 : 1, 1);
+	if (q->mech == Q_MEMFD && !produce)
+		fd = memfd_sealed(NULL, q->len, 1);
+	send_msg(ctl, &m);
+	if (queue_is_stream(q)) {
+		/* only the sender holds the sending end: the end is EOF */
+		int rfd = queue_channel(q, &out);
+
+		send_fd(ctl, rfd);
+		if (rfd != out)
+			close(rfd);
+	}
+	recv_msg(ctl, &r);	/* the receiver is ready */
+
+	t0 = now();
+	do {
+		long seed = 3 * k + 1;
+
+		switch (q->mech) {
+		case Q_SEND:
+			if (produce)
+				write_pages(state, q->len, seed, 1);
+			if (swing_send(qt, token, 0))
+				die("swing_send");
+			break;
+		case Q_MOVE:
+			if (!produce) {
+				token = queue_pool_next(retq, pool, k, q->len);
+			} else {
+				if (createarea(&state, &token, q->len))
+					die("createarea");
+				write_pages(state, q->len, seed, 1);
+			}
+			if (swing_send(qt, token, SWING_SEND_MOVE))
+				die("swing_send move");
+			break;
+		case Q_PIPE:
+		case Q_SOCKET:
+			if (produce)
+				write_pages(state, q->len, seed, 1);
+			write_all(out, state, q->len);
+			break;
+		case Q_MEMFD:
+			/* produce: a new memfd each time; transport: the one */
+			if (produce)
+				fd = memfd_sealed(NULL, q->len, seed);
+			send_fd(ctl, fd);
+			if (produce)
+				close(fd);
+			break;
+		default:
+			if (produce)
+				write_pages(state, q->len, seed, 1);
+			if (mq_send(out, state, q->len, 0))
+				die("mq_send");
+		}
+		k++;
+	} while (k < QMIN || now() - t0 < q->seconds);
+
+	/* the end of the stream */
+	switch (q->mech) {
+	case Q_SEND:
+	case Q_MOVE:
+		if (createarea(&state, &token, q->len == PAGE ? 2 * PAGE : PAGE) ||
+		    swing_send(qt, token, SWING_SEND_MOVE))
+			die("the last message");
+		break;
+	case Q_PIPE:
+		close(out);
+		break;
+	case Q_SOCKET:
+	case Q_MEMFD:
+		shutdown(q->mech == Q_SOCKET ? out : ctl, SHUT_WR);
+		break;
+	default:
+		if (mq_send(out, "", 1, 0))
+			die("mq_send");
+	}
+	recv_msg(ctl, &r);	/* a = messages checked, t1 = when */
+	if (r.a != k)
+		errno = 0, die("%s %s: %ld messages sent, %ld received",
+			       qrule_name[q->rule], qmech_name[q->mech], k, r.a);
+	r.t1 -= t0;
+	if (write(q->res, &r, sizeof(r)) != sizeof(r))
+		die("result");
+}
+
+/*
+ * Rounds (REPS) of every rule, size and mechanism in turn, so that a
+ * slower stretch of the emulating host weighs on all of them alike; the
+ * median round's rate is kept.  SWING_BENCH_QUEUE_RULES=transport (or
+ * produce) runs one rule only.
+ */
+static void bench_queue(void)
+{
+	FILE *f = csv_open("queue.csv",
+			   "rule,mechanism,size_kib,msgs_per_s,mib_per_s,messages,reps");
+	static const size_t qsizes[] = { 4 << 10, 64 << 10, 1 << 20, 64 << 20 };
+	enum { NQ = sizeof(qsizes) / sizeof(qsizes[0]) };
+	double secs = env_count("SWING_BENCH_QUEUE_MS", 1000, 60000) / 1e3;
+	const char *rules = getenv("SWING_BENCH_QUEUE_RULES");
+	static double rate[R_NRULE][NQ][Q_NMECH][MAXREPS];
+	long count[R_NRULE][NQ][Q_NMECH] = { { { 0 } } };
+	int fits[NQ];
+
+	for (size_t s = 0; s < NQ; s++) {
+		/* an mq message is copied whole into kernel memory: small only */
+		fits[s] = qsizes[s] <= 64 << 10 && mq_fits(qsizes[s]);
+		if (!fits[s] && qsizes[s] <= 64 << 10)
+			fprintf(stderr, "queue   posix-mq %zu KiB: not allowed here (fs.mqueue.msgsize_max)\n",
+				qsizes[s] >> 10);
+	}
+	for (int i = 0; i < reps; i++) {
+		for (int u = 0; u < R_NRULE; u++) {
+			if (rules && *rules && !in_list(rules, qrule_name[u]))
+				continue;
+			for (size_t s = 0; s < NQ; s++) {
+				for (int m = 0; m < Q_NMECH; m++) {
+					struct qrun q = { .mech = m, .rule = u, .len = qsizes[s],
+							  .seconds = secs };
+					struct msg r;
+
+					if ((m == Q_MQ && !fits[s]) || q.len < PAGE ||
+					    !wanted(qmech_name[m]))
+						continue;
+					r = run_pair(queue_sender, queue_receiver, &q, q.ctl,
+						     &q.res, qmech_name[m]);
+					rate[u][s][m][i] = r.a / r.t1;
+					count[u][s][m] += r.a;
+					fprintf(stderr, "queue   %-9s %-16s %6zu KiB: %10.1f msgs/s, %9.1f MiB/s (%ld in %.2f s)\n",
+						qrule_name[u], qmech_name[m], q.len >> 10,
+						r.a / r.t1, r.a / r.t1 * q.len / MIB, r.a, r.t1);
+				}
+			}
+		}
+	}
+	for (int u = 0; u < R_NRULE; u++)
+		for (size_t s = 0; s < NQ; s++)
+			for (int m = 0; m < Q_NMECH; m++) {
+				double med;
+
+				if (!count[u][s][m])
+					continue;
+				med = median(rate[u][s][m], reps);
+				fprintf(f, "%s,%s,%zu,%.1f,%.1f,%ld,%d\n", qrule_name[u],
+					qmech_name[m], qsizes[s] >> 10, med,
+					med * qsizes[s] / MIB, count[u][s][m], reps);
+			}
+	fclose(f);
+}
+
+/* ---- 7. publish: its cost against the area's size and what changed ---- */
+
+/*
+ * An area of every size is written whole and published once; then each
+ * publish follows writes to w pages spread over the area (w = 0: nothing
+ * written since the last publish, the O(1) case).  Median time of the call.
+ * Spread writes, the worst case: every written page is a run of PTEs to
+ * remove on its own and, while they are fewer than the area's leaves, in a
+ * leaf of swing's tree of its own.
+ */
+static void bench_publish(void)
+{
+	FILE *f = csv_open("publish.csv",
+			   "size_mib,written_pages,publish_us,reps");
+	static const size_t psizes[] = { 1, 64, 1024 };
+	static const long written[] = { 0, 1, 16, 256, 4096, 65536 };
+
+	for (size_t s = 0; s < sizeof(psizes) / sizeof(psizes[0]); s++) {
+		size_t len = psizes[s] * MIB, npages = len / PAGE;
+		uint64_t v, pv = 0;
+		double t[101], t0;
+		long *p, seed = 1;
+		int token, hooked;
+
+		if (createarea((void **)&p, &token, len))
+			die("createarea");
+		write_pages(p, len, seed, 1);
+		if (swing_publish(token, &pv))
+			die("publish");
+		for (size_t wi = 0; wi < sizeof(written) / sizeof(written[0]); wi++) {
+			long w = written[wi];
+			/* the O(1) case is short: more calls for its median */
+			int n = !w ? 101 : w > 256 ? 5 : 31;
+
+			if ((size_t)w > npages)
+				continue;
+			for (int i = 0; i < n; i++) {
+				seed += !!w;
+				for (long j = 0; j < w; j++)
+					((volatile long *)p)[j * (npages / w) * PAGE / sizeof(long)] = seed;
+				t0 = now();
+				if (swing_publish(token, &v) || v != ++pv)
+					die("publish");
+				t[i] = (now() - t0) * 1e6;
+			}
+			fprintf(f, "%zu,%ld,%.1f,%d\n", psizes[s], w, median(t, n), n);
+			fflush(f);
+			fprintf(stderr, "publish %5zu MiB after writing %5ld pages: %9.1f us\n",
+				psizes[s], w, median(t, n));
+		}
+		/* the last version is what was written last */
+		if (swing_hook_version((void **)&p, &hooked, token, 0, &v) ||
+		    v != pv || p[0] != seed)
+			errno = 0, die("publish: version %lu holds %ld, not %ld",
+				       (unsigned long)v, p[0], seed);
+		releasearea(hooked);
+		releasearea(token);
+	}
+	fclose(f);
+}
+
+/* In the order of a full run. */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} experiments[] = {
+	{ "handoff", bench_handoff },
+	{ "stream", bench_stream },
+	{ "cow", bench_cow },
+	{ "read", bench_fullread },
+	{ "scale", bench_scale },
+	{ "wakeup", bench_wakeup },
+	{ "queue", bench_queue },
+	{ "publish", bench_publish },
+};
+
 int main(int argc, char **argv)
 {
 	const char *sizelist = "1,4,16,64,256,1024";
@@ -1123,7 +1903,7 @@ int main(int argc, char **argv)
 			reps = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: swingbench [-o DIR] [-s MiB,...] [-r REPS] [-m MECH,...] [handoff|stream|cow|read|scale...]\n");
+			fprintf(stderr, "usage: swingbench [-o DIR] [-s MiB,...] [-r REPS] [-m MECH,...] [handoff|stream|cow|read|scale|wakeup|queue|publish...]\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -1136,18 +1916,15 @@ int main(int argc, char **argv)
 
 	all = optind == argc;
 	for (int i = optind; i < argc || all; i++) {
-		const char *e = all ? NULL : argv[i];
+		int ran = 0;
 
-		if (!e || !strcmp(e, "handoff"))
-			bench_handoff();
-		if (!e || !strcmp(e, "stream"))
-			bench_stream();
-		if (!e || !strcmp(e, "cow"))
-			bench_cow();
-		if (!e || !strcmp(e, "read"))
-			bench_fullread();
-		if (!e || !strcmp(e, "scale"))
-			bench_scale();
+		for (size_t x = 0; x < sizeof(experiments) / sizeof(experiments[0]); x++)
+			if (all || !strcmp(argv[i], experiments[x].name)) {
+				experiments[x].run();
+				ran = 1;
+			}
+		if (!ran)
+			errno = 0, die("no experiment %s", argv[i]);
 		if (all)
 			break;
 	}
