@@ -1521,8 +1521,17 @@ static long stamp_check(const uint64_t *a, int kind, unsigned long pages,
 	return -1;
 }
 
+/* The private area went: released by a random token (see above). */
+static void track_reset_area(void)
+{
+	close(trk.afd);
+	trk.afd = -1;
+	trk.area = 0;
+}
+
 static void track_publish(void)
 {
+	volatile int unmapped = 1;
 	uint64_t v;
 
 	if (!trk.area) {
@@ -1535,15 +1544,18 @@ static void track_publish(void)
 		if (trk.afd >= 0)
 			fcntl(trk.afd, F_SETFL, O_NONBLOCK);
 	}
-	stamp_fill(trk.addr, TRACK_VERSION, TRACK_PAGES, trk.version + 1);
+	/* Unmapped if a random token released it meanwhile. */
+	GUARDED(stamp_fill(trk.addr, TRACK_VERSION, TRACK_PAGES,
+			   trk.version + 1); unmapped = 0);
+	if (unmapped) {
+		track_reset_area();
+		return;
+	}
 	if (swing_publish(trk.area, &v)) {
 		if (errno != ENOENT && errno != ENOMEM)
 			wrong("track: publish: %s", strerror(errno));
-		if (errno == ENOENT) {	/* released by a random token */
-			close(trk.afd);
-			trk.afd = -1;
-			trk.area = 0;
-		}
+		if (errno == ENOENT)	/* released by a random token */
+			track_reset_area();
 		return;
 	}
 	if (v != trk.version + 1)
@@ -1631,6 +1643,11 @@ static void track_watch(void)
 		      readable ? "" : "not ", (unsigned long long)trk.version,
 		      (unsigned long long)trk.read);
 	n = read(trk.afd, &v, sizeof(v));
+	if (n == 0 && trk.version == trk.read) {
+		/* End of file: released by a random token, nothing unread. */
+		track_reset_area();
+		return;
+	}
 	if (trk.version > trk.read && (n != sizeof(v) || v != trk.version))
 		wrong("track: watch read %zd: %llu (%s), latest %llu", n,
 		      (unsigned long long)(n == sizeof(v) ? v : 0),
@@ -1727,6 +1744,10 @@ static void track_queue_watch(void)
 	if (trk.qfd < 0)
 		return;
 	poll(&p, 1, 0);
+	if (p.revents & POLLHUP) {	/* released by a random token */
+		track_reset_queue();
+		return;
+	}
 	if ((p.revents & (POLLIN | POLLOUT)) != want)
 		wrong("track: queue watch revents %#x with %u of %u queued",
 		      p.revents, inflight, trk.depth);
