@@ -277,8 +277,37 @@ static void publish(int token, char *addr, unsigned long len)
 	board->slot[i].len = len;
 }
 
-/* A token to act on: one of ours, one from the board, or any number. */
+/* The private objects of track, below. */
+static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int area, afd;
+	uint64_t *addr;
+	uint64_t version;	/* the latest published */
+	uint64_t read;		/* the last version afd read */
+	int q, qfd;
+	unsigned int depth, sent, rcvd;
+	unsigned char pages[8];	/* of the messages in the queue */
+} trk = { .afd = -1, .qfd = -1 };
+
+static int pick_any_token(void);
+
+/*
+ * A token to act on: one of ours, one from the board, or any number; but
+ * never this process's private area or queue (track, below), which a
+ * worker in an IPC namespace of its own would otherwise hit through board
+ * tokens of the first namespace, whose numbers it reuses.
+ */
 static int pick_token(void)
+{
+	int t = pick_any_token();
+
+	if (t == __atomic_load_n(&trk.area, __ATOMIC_RELAXED) ||
+	    t == __atomic_load_n(&trk.q, __ATOMIC_RELAXED))
+		return -1;
+	return t;
+}
+
+static int pick_any_token(void)
 {
 	unsigned long r = below(10);
 
@@ -1480,19 +1509,11 @@ static void op_recv(void)
  * receive exactly while it holds something, in order, each message whole
  * and as sent (the sender's writes after a plain send never reach it);
  * its watch polls and reads as its length says.  Nobody else knows these
- * tokens (nothing of them is on the board); a CAP_IPC_OWNER worker may
- * still release them by a random token, and then they are made anew.
+ * tokens (nothing of them is on the board), and only unprivileged workers
+ * track (op_track()); a random token may still hit them, and then they are
+ * made anew.
  */
-static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	int area, afd;
-	uint64_t *addr;
-	uint64_t version;	/* the latest published */
-	uint64_t read;		/* the last version afd read */
-	int q, qfd;
-	unsigned int depth, sent, rcvd;
-	unsigned char pages[8];	/* of the messages in the queue */
-} trk = { .afd = -1, .qfd = -1 };
+
 
 enum { TRACK_VERSION = 1, TRACK_MESSAGE };
 
@@ -1762,6 +1783,15 @@ static void track_queue_watch(void)
 
 static void op_track(void)
 {
+	/*
+	 * Exact checks need objects nobody else acts on: CAP_IPC_OWNER
+	 * overrides ownership, and a root worker's forked children (or any
+	 * root worker of its IPC namespace) may publish, disable, release or
+	 * receive from them by a token number they reuse.  Only the
+	 * unprivileged workers track.
+	 */
+	if (geteuid() == 0)
+		return;
 	unsigned long k = below(8);
 
 	if (k == 0) {
