@@ -19,7 +19,9 @@
 
 #include "swing.h"
 
+#ifndef SWING_EXPORT	/* the Python extension compiles this file in, hidden */
 #define SWING_EXPORT __attribute__((visibility("default")))
+#endif
 
 static pthread_mutex_t swing_lock = PTHREAD_MUTEX_INITIALIZER;
 static int swing_fd = -1;	/* written under swing_lock, read atomically */
