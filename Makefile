@@ -215,6 +215,11 @@ INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# Debian's python3 looks in /usr/lib/python3/dist-packages for /usr and in
+# PREFIX/lib/python3.X/dist-packages for any other prefix (/usr/local).
+PYVER = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYVER)/dist-packages)
+py_files = $(wildcard python/swing/*.py python/swing/*.pyi) python/swing/py.typed
 UDEVDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,$(PREFIX)/lib/udev/rules.d)
 man3_links := swing_createarea:createarea swing_hook:hook swing_hook_flags:hook \
 	disablehook:enablehook swing_enablehook:enablehook \
@@ -225,7 +230,10 @@ man3_links := swing_createarea:createarea swing_hook:hook swing_hook_flags:hook 
 # The library, header, pkg-config file, swingctl, udev rule and man pages
 # (the module itself installs with dkms, see README).  DESTDIR and PREFIX
 # are honoured; "make uninstall" with the same values removes it all.
-install: lib tools/swingctl/swingctl
+install: lib tools/swingctl/swingctl python
+	install -d $(DESTDIR)$(PYTHONDIR)/swing
+	install -m 644 $(py_files) $(DESTDIR)$(PYTHONDIR)/swing/
+	install -m 755 python/swing/_swing.cpython-*-$(HOST_ARCH)-linux-gnu.so $(DESTDIR)$(PYTHONDIR)/swing/
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(UDEVDIR) $(DESTDIR)$(MANDIR)/man3 \
@@ -248,6 +256,7 @@ install: lib tools/swingctl/swingctl
 		ln -sf $${l#*:}.3 $(DESTDIR)$(MANDIR)/man3/$${l%%:*}.3; done
 
 uninstall:
+	rm -rf $(DESTDIR)$(PYTHONDIR)/swing
 	rm -f $(DESTDIR)$(LIBDIR)/libswing.so* $(DESTDIR)$(LIBDIR)/libswing.a \
 		$(DESTDIR)$(INCLUDEDIR)/swing.h \
 		$(DESTDIR)$(INCLUDEDIR)/linux/swing.h \
