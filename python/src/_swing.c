@@ -16,9 +16,11 @@
  * in the child it is closed and its deallocation does nothing.
  *
  * Threads.  All state of an Area changes with the GIL held; the library
- * call runs without it, after the state it needs was read.  A release()
- * racing another thread's call on the same token makes that call fail with
- * ENOENT, as it would in C.
+ * calls run without it.  A call on the token counts in @calls while it
+ * runs, and a release() meanwhile is deferred as it is for exports: the
+ * token cannot be freed (and reused by another area) under a call still
+ * naming it.  A move (AREA_MOVING) refuses new exports and calls, since
+ * the mapping is about to go.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -47,7 +49,8 @@
 
 enum area_state {
 	AREA_OPEN,
-	AREA_CLOSING,	/* released by the user, views still exported */
+	AREA_CLOSING,	/* released by the user, views or calls still out */
+	AREA_MOVING,	/* a send with SWING_SEND_MOVE is under way */
 	AREA_CLOSED,
 };
 
@@ -58,7 +61,8 @@ typedef struct {
 	int token;
 	enum area_state state;
 	pid_t pid;		/* the process that owns the mapping */
-	Py_ssize_t exports;
+	Py_ssize_t exports;	/* buffers exported */
+	Py_ssize_t calls;	/* library calls on the token under way */
 	unsigned long long version;	/* 0: none */
 	PyObject *weakreflist;
 } AreaObject;
@@ -151,6 +155,24 @@ static int area_check(AreaObject *self)
 		return 0;
 	PyErr_SetString(PyExc_ValueError, "operation on a released area");
 	return -1;
+}
+
+static int area_do_release(AreaObject *self);
+
+/* Keep the token and mapping while the GIL is dropped for a call. */
+static int area_hold(AreaObject *self)
+{
+	if (area_check(self))
+		return -1;
+	self->calls++;
+	return 0;
+}
+
+static void area_unhold(AreaObject *self)
+{
+	if (--self->calls == 0 && !self->exports &&
+	    self->state == AREA_CLOSING && area_do_release(self))
+		PyErr_WriteUnraisable((PyObject *)self);
 }
 
 static PyObject *area_new(PyTypeObject *type, void *addr, int token,
@@ -274,13 +296,16 @@ static PyObject *Area_recv(PyTypeObject *type, PyObject *args)
 
 static PyObject *Area_token_op(AreaObject *self, int (*op)(int), const char *name)
 {
-	int ret;
+	int ret, err;
 
-	if (area_check(self))
+	if (area_hold(self))
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	ret = op(self->token);
+	err = errno;
 	Py_END_ALLOW_THREADS
+	area_unhold(self);
+	errno = err;
 	if (ret)
 		return swing_error(name);
 	Py_RETURN_NONE;
@@ -299,13 +324,16 @@ static PyObject *Area_disable(AreaObject *self, PyObject *unused)
 static PyObject *Area_publish(AreaObject *self, PyObject *unused)
 {
 	uint64_t v;
-	int ret;
+	int ret, err;
 
-	if (area_check(self))
+	if (area_hold(self))
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	ret = swing_publish(self->token, &v);
+	err = errno;
 	Py_END_ALLOW_THREADS
+	area_unhold(self);
+	errno = err;
 	if (ret)
 		return swing_error("publish");
 	self->version = v;
@@ -318,7 +346,7 @@ static PyObject *Area_release(AreaObject *self, PyObject *unused)
 		Py_RETURN_NONE;
 	if (!area_live(self))
 		Py_RETURN_NONE;
-	if (self->exports > 0) {
+	if (self->exports > 0 || self->calls > 0) {
 		/* Views still point into the mapping: keep it until they go. */
 		self->state = AREA_CLOSING;
 		Py_BEGIN_ALLOW_THREADS
@@ -331,23 +359,67 @@ static PyObject *Area_release(AreaObject *self, PyObject *unused)
 	Py_RETURN_NONE;
 }
 
-/* After a send with SWING_SEND_MOVE: the module took the mapping away. */
-static PyObject *Area_moved(AreaObject *self, PyObject *unused)
+/*
+ * _send(qtoken, move=False, nonblock=False): queue a snapshot of the area,
+ * or give it away.  A move needs no buffer exported (the module unmaps the
+ * area) and keeps new ones from being taken while it runs.
+ */
+static PyObject *Area_send(AreaObject *self, PyObject *args)
 {
-	self->state = AREA_CLOSED;
+	PyObject *qtok;
+	int qtoken, move = 0, nonblock = 0, ret, err;
+	unsigned int flags;
+
+	if (!PyArg_ParseTuple(args, "O|pp", &qtok, &move, &nonblock))
+		return NULL;
+	if (token_arg(qtok, &qtoken) || area_check(self))
+		return NULL;
+	if (move && (self->exports || self->calls)) {
+		PyErr_SetString(PyExc_BufferError,
+				"cannot move an area while buffers exported from it exist");
+		return NULL;
+	}
+	flags = (move ? SWING_SEND_MOVE : 0) | (nonblock ? SWING_NONBLOCK : 0);
+	if (move)
+		self->state = AREA_MOVING;
+	else
+		self->calls++;
+	for (;;) {
+		Py_BEGIN_ALLOW_THREADS
+		ret = swing_send(qtoken, self->token, flags);
+		err = errno;
+		Py_END_ALLOW_THREADS
+		if (!ret || err != EINTR || PyErr_CheckSignals())
+			break;
+	}
+	if (move) {
+		/* Given away: unmapped and its token released by the module. */
+		self->state = ret ? AREA_OPEN : AREA_CLOSED;
+	} else {
+		area_unhold(self);
+	}
+	if (ret && err == EINTR)
+		return NULL;	/* a signal handler raised */
+	if (ret) {
+		errno = err;
+		return swing_error("send");
+	}
 	Py_RETURN_NONE;
 }
 
 static PyObject *Area_getperm(AreaObject *self, PyObject *unused)
 {
 	struct swing_perm p;
-	int ret;
+	int ret, err;
 
-	if (area_check(self))
+	if (area_hold(self))
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	ret = swing_getperm(self->token, &p);
+	err = errno;
 	Py_END_ALLOW_THREADS
+	area_unhold(self);
+	errno = err;
 	if (ret)
 		return swing_error("getperm");
 	return Py_BuildValue("(III)", p.uid, p.gid, p.mode & 07777);
@@ -397,8 +469,8 @@ static int Area_getbuffer(AreaObject *self, Py_buffer *view, int flags)
 
 static void Area_releasebuffer(AreaObject *self, Py_buffer *view)
 {
-	if (--self->exports == 0 && self->state == AREA_CLOSING &&
-	    area_do_release(self))
+	if (--self->exports == 0 && !self->calls &&
+	    self->state == AREA_CLOSING && area_do_release(self))
 		PyErr_WriteUnraisable((PyObject *)self);
 }
 
@@ -467,7 +539,8 @@ static PyMethodDef Area_methods[] = {
 	  "the last of them is released." },
 	{ "close", (PyCFunction)Area_release, METH_NOARGS,
 	  "close()\n--\n\nThe same as release()." },
-	{ "_moved", (PyCFunction)Area_moved, METH_NOARGS, NULL },
+	{ "_send", (PyCFunction)Area_send, METH_VARARGS,
+	  "_send(qtoken, move=False, nonblock=False): swing_send(3) (Queue.send)." },
 	{ "getperm", (PyCFunction)Area_getperm, METH_NOARGS,
 	  "getperm()\n--\n\n(uid, gid, mode) of the area (swing_getperm(3))." },
 	{ "__enter__", (PyCFunction)Area_enter, METH_NOARGS, NULL },
@@ -595,33 +668,6 @@ static PyObject *swing_py_queue_create(PyObject *m, PyObject *arg)
 	return PyLong_FromLong(qtoken);
 }
 
-static PyObject *swing_py_send(PyObject *m, PyObject *args)
-{
-	PyObject *qtok, *tok;
-	int qtoken, token, move = 0, nonblock = 0, ret, err;
-	unsigned int flags;
-
-	if (!PyArg_ParseTuple(args, "OO|pp", &qtok, &tok, &move, &nonblock))
-		return NULL;
-	if (token_arg(qtok, &qtoken) || token_arg(tok, &token))
-		return NULL;
-	flags = (move ? SWING_SEND_MOVE : 0) | (nonblock ? SWING_NONBLOCK : 0);
-	for (;;) {
-		Py_BEGIN_ALLOW_THREADS
-		ret = swing_send(qtoken, token, flags);
-		err = errno;
-		Py_END_ALLOW_THREADS
-		if (!ret)
-			Py_RETURN_NONE;
-		if (err != EINTR) {
-			errno = err;
-			return swing_error("send");
-		}
-		if (PyErr_CheckSignals())
-			return NULL;
-	}
-}
-
 static PyObject *swing_py_release(PyObject *m, PyObject *tok)
 {
 	int token, ret;
@@ -696,17 +742,18 @@ static PyObject *swing_py_copy_into(PyObject *m, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "O!ny*", &Area_Type, &a, &off, &src))
 		return NULL;
-	if (area_check(a) || off < 0 || src.len > a->size - off) {
+	if (area_check(a) || a->state != AREA_OPEN || off < 0 ||
+	    src.len > a->size - off) {
 		if (!PyErr_Occurred())
 			PyErr_SetString(PyExc_ValueError, "buffer does not fit in the area");
 		PyBuffer_Release(&src);
 		return NULL;
 	}
-	a->exports++;	/* keeps the mapping while unlocked */
+	a->calls++;	/* keeps the mapping while unlocked */
 	Py_BEGIN_ALLOW_THREADS
 	memcpy((char *)a->addr + off, src.buf, src.len);
 	Py_END_ALLOW_THREADS
-	Area_releasebuffer(a, NULL);
+	area_unhold(a);
 	PyBuffer_Release(&src);
 	Py_RETURN_NONE;
 }
@@ -720,8 +767,6 @@ static PyMethodDef swing_methods[] = {
 	{ "watch", swing_py_watch, METH_O, "watch(token) -> a watch descriptor" },
 	{ "queue_create", swing_py_queue_create, METH_O,
 	  "queue_create(depth) -> the new queue's token" },
-	{ "send", swing_py_send, METH_VARARGS,
-	  "send(qtoken, token, move=False, nonblock=False)" },
 	{ "release", swing_py_release, METH_O, "release(token): releasearea(3)" },
 	{ "setperm", swing_py_setperm, METH_VARARGS,
 	  "setperm(token, uid, gid, mode): swing_setperm(3)" },

@@ -287,26 +287,20 @@ class Queue:
         self._check()
         if not isinstance(area, _swing.Area):
             raise TypeError("send() needs a swing.Area, not %s" % type(area).__name__)
-        if area.closed:
-            raise ValueError("operation on a released area")
-        if move and area._exports:
-            raise BufferError("cannot move an area while buffers exported from it exist")
         if timeout is None:
-            _swing.send(self._token, area.token, move, False)
-        else:
-            deadline = time.monotonic() + _seconds(timeout)
-            while True:
-                try:
-                    _swing.send(self._token, area.token, move, True)
-                    break
-                except BlockingIOError:
-                    if timeout == 0:
-                        raise
-                    if not _poll(self._watch_fd(), select.POLLOUT, deadline):
-                        raise TimeoutError(errno.ETIMEDOUT,
-                                           "send: " + os.strerror(errno.ETIMEDOUT)) from None
-        if move:
-            area._moved()
+            area._send(self._token, move, False)
+            return
+        deadline = time.monotonic() + _seconds(timeout)
+        while True:
+            try:
+                area._send(self._token, move, True)
+                return
+            except BlockingIOError:
+                if timeout == 0:
+                    raise
+                if not _poll(self._watch_fd(), select.POLLOUT, deadline):
+                    raise TimeoutError(errno.ETIMEDOUT,
+                                       "send: " + os.strerror(errno.ETIMEDOUT)) from None
 
     def recv(self, timeout=None):
         """The oldest message, as a new Area of this process.
