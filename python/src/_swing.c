@@ -63,6 +63,7 @@ typedef struct {
 	pid_t pid;		/* the process that owns the mapping */
 	Py_ssize_t exports;	/* buffers exported */
 	Py_ssize_t calls;	/* library calls on the token under way */
+	int release_pending;	/* release() came during a move */
 	unsigned long long version;	/* 0: none */
 	PyObject *weakreflist;
 } AreaObject;
@@ -98,8 +99,11 @@ static PyObject *swing_error(const char *call)
 	return NULL;
 }
 
-/* Seconds (None: forever) as milliseconds for the library: -1 forever. */
-static int timeout_ms(PyObject *timeout, int *ms)
+/*
+ * Seconds (None: forever) as milliseconds, -1 forever.  Longer than the
+ * library's int takes, the callers wait in steps (wait_step()).
+ */
+static int timeout_ms(PyObject *timeout, long long *ms)
 {
 	double s;
 
@@ -114,7 +118,7 @@ static int timeout_ms(PyObject *timeout, int *ms)
 		PyErr_SetString(PyExc_ValueError, "timeout must be non-negative or None");
 		return -1;
 	}
-	*ms = s * 1000 >= INT_MAX ? -1 : (int)ceil(s * 1000);
+	*ms = s * 1000 >= (double)LLONG_MAX / 2 ? -1 : (long long)ceil(s * 1000);
 	return 0;
 }
 
@@ -124,6 +128,47 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The next wait of at most INT_MAX ms towards @deadline (ms < 0: none). */
+static int wait_step(long long ms, long long deadline)
+{
+	long long left;
+
+	if (ms < 0)
+		return -1;
+	left = deadline - now_ms();
+	if (left < 0)
+		left = 0;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* An int in [0, max], or OverflowError (PyArg's "I" and "K" wrap). */
+static int ulong_arg(PyObject *o, unsigned long long max, const char *what,
+		     unsigned long long *out)
+{
+	unsigned long long v;
+
+	if (!PyLong_Check(o)) {
+		PyErr_Format(PyExc_TypeError, "%s must be an int, not %.100s",
+			     what, Py_TYPE(o)->tp_name);
+		return -1;
+	}
+	v = PyLong_AsUnsignedLongLong(o);
+	if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+		if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+			PyErr_Clear();
+			goto range;
+		}
+		return -1;
+	}
+	if (v > max)
+		goto range;
+	*out = v;
+	return 0;
+range:
+	PyErr_Format(PyExc_OverflowError, "%s must be in 0..%llu", what, max);
+	return -1;
 }
 
 static int token_arg(PyObject *o, int *token)
@@ -168,11 +213,27 @@ static int area_hold(AreaObject *self)
 	return 0;
 }
 
+/*
+ * The release deferred by release() runs when the last export or call
+ * goes: from bf_releasebuffer or after a call, where an exception may be
+ * set already and none may be raised.
+ */
+static void area_release_deferred(AreaObject *self)
+{
+	PyObject *et, *ev, *tb;
+
+	if (self->calls || self->exports || self->state != AREA_CLOSING)
+		return;
+	PyErr_Fetch(&et, &ev, &tb);
+	if (area_do_release(self))
+		PyErr_WriteUnraisable((PyObject *)self);
+	PyErr_Restore(et, ev, tb);
+}
+
 static void area_unhold(AreaObject *self)
 {
-	if (--self->calls == 0 && !self->exports &&
-	    self->state == AREA_CLOSING && area_do_release(self))
-		PyErr_WriteUnraisable((PyObject *)self);
+	self->calls--;
+	area_release_deferred(self);
 }
 
 static PyObject *area_new(PyTypeObject *type, void *addr, int token,
@@ -342,16 +403,25 @@ static PyObject *Area_publish(AreaObject *self, PyObject *unused)
 
 static PyObject *Area_release(AreaObject *self, PyObject *unused)
 {
-	if (self->state != AREA_OPEN)
+	if (self->state == AREA_MOVING) {
+		/* Another thread is giving it away: release it if that fails. */
+		self->release_pending = 1;
 		Py_RETURN_NONE;
+	}
 	if (!area_live(self))
 		Py_RETURN_NONE;
 	if (self->exports > 0 || self->calls > 0) {
-		/* Views still point into the mapping: keep it until they go. */
+		/*
+		 * Views still point into the mapping: keep it until they go,
+		 * but let nobody hook it from now on.  The call counts, so the
+		 * token is not released (and reused) under disablehook.
+		 */
 		self->state = AREA_CLOSING;
+		self->calls++;
 		Py_BEGIN_ALLOW_THREADS
 		swing_disablehook(self->token);
 		Py_END_ALLOW_THREADS
+		area_unhold(self);
 		Py_RETURN_NONE;
 	}
 	if (area_do_release(self))
@@ -395,6 +465,10 @@ static PyObject *Area_send(AreaObject *self, PyObject *args)
 	if (move) {
 		/* Given away: unmapped and its token released by the module. */
 		self->state = ret ? AREA_OPEN : AREA_CLOSED;
+		if (ret && self->release_pending)
+			self->state = AREA_CLOSING;	/* no exports, no calls */
+		self->release_pending = 0;
+		area_release_deferred(self);
 	} else {
 		area_unhold(self);
 	}
@@ -423,6 +497,58 @@ static PyObject *Area_getperm(AreaObject *self, PyObject *unused)
 	if (ret)
 		return swing_error("getperm");
 	return Py_BuildValue("(III)", p.uid, p.gid, p.mode & 07777);
+}
+
+static PyObject *Area_setperm(AreaObject *self, PyObject *args)
+{
+	PyObject *uo, *go, *mo;
+	unsigned long long uid, gid, mode;
+	int ret, err;
+
+	if (!PyArg_ParseTuple(args, "OOO", &uo, &go, &mo))
+		return NULL;
+	if (ulong_arg(uo, UINT32_MAX - 1, "uid", &uid) ||
+	    ulong_arg(go, UINT32_MAX - 1, "gid", &gid) ||
+	    ulong_arg(mo, 07777, "mode", &mode) || area_hold(self))
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	ret = swing_setperm(self->token, (uid_t)uid, (gid_t)gid, (mode_t)mode);
+	err = errno;
+	Py_END_ALLOW_THREADS
+	area_unhold(self);
+	errno = err;
+	if (ret)
+		return swing_error("setperm");
+	Py_RETURN_NONE;
+}
+
+static PyObject *Area_grant_op(AreaObject *self, PyObject *pidobj, int revoke)
+{
+	unsigned long long pid;
+	int ret, err;
+
+	if (ulong_arg(pidobj, INT_MAX, "pid", &pid) || area_hold(self))
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	ret = revoke ? swing_revoke(self->token, (pid_t)pid) :
+		       swing_grant(self->token, (pid_t)pid);
+	err = errno;
+	Py_END_ALLOW_THREADS
+	area_unhold(self);
+	errno = err;
+	if (ret)
+		return swing_error(revoke ? "revoke" : "grant");
+	Py_RETURN_NONE;
+}
+
+static PyObject *Area_grant(AreaObject *self, PyObject *pid)
+{
+	return Area_grant_op(self, pid, 0);
+}
+
+static PyObject *Area_revoke(AreaObject *self, PyObject *pid)
+{
+	return Area_grant_op(self, pid, 1);
 }
 
 static PyObject *Area_enter(AreaObject *self, PyObject *unused)
@@ -469,9 +595,8 @@ static int Area_getbuffer(AreaObject *self, Py_buffer *view, int flags)
 
 static void Area_releasebuffer(AreaObject *self, Py_buffer *view)
 {
-	if (--self->exports == 0 && !self->calls &&
-	    self->state == AREA_CLOSING && area_do_release(self))
-		PyErr_WriteUnraisable((PyObject *)self);
+	self->exports--;
+	area_release_deferred(self);
 }
 
 static Py_ssize_t Area_len(AreaObject *self)
@@ -518,6 +643,13 @@ static PyObject *Area_get_buf(AreaObject *self, void *c)
 	return PyMemoryView_FromObject((PyObject *)self);
 }
 
+static PyObject *Area_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+	PyErr_SetString(PyExc_TypeError,
+			"swing.Area cannot be instantiated: use swing.create() or swing.hook()");
+	return NULL;
+}
+
 static PyMethodDef Area_methods[] = {
 	{ "_create", (PyCFunction)Area_create, METH_O | METH_CLASS,
 	  "_create(size): a new area of this process (swing.create)." },
@@ -543,6 +675,13 @@ static PyMethodDef Area_methods[] = {
 	  "_send(qtoken, move=False, nonblock=False): swing_send(3) (Queue.send)." },
 	{ "getperm", (PyCFunction)Area_getperm, METH_NOARGS,
 	  "getperm()\n--\n\n(uid, gid, mode) of the area (swing_getperm(3))." },
+	{ "_setperm", (PyCFunction)Area_setperm, METH_VARARGS,
+	  "_setperm(uid, gid, mode): swing_setperm(3) (Area.setperm)." },
+	{ "grant", (PyCFunction)Area_grant, METH_O,
+	  "grant(pid)\n--\n\nLet process *pid* hook the area whatever its mode "
+	  "(swing_grant(3))." },
+	{ "revoke", (PyCFunction)Area_revoke, METH_O,
+	  "revoke(pid)\n--\n\nTake a grant back (swing_revoke(3))." },
 	{ "__enter__", (PyCFunction)Area_enter, METH_NOARGS, NULL },
 	{ "__exit__", (PyCFunction)Area_exit, METH_VARARGS, NULL },
 	{ NULL }
@@ -581,6 +720,7 @@ static PyTypeObject Area_Type = {
 	.tp_weaklistoffset = offsetof(AreaObject, weakreflist),
 	.tp_methods = Area_methods,
 	.tp_getset = Area_getset,
+	.tp_new = Area_new,
 };
 
 /* Module functions */
@@ -601,37 +741,37 @@ static PyObject *swing_py_version(PyObject *m, PyObject *unused)
 static PyObject *swing_py_wait(PyObject *m, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "token", "after", "timeout", NULL };
-	PyObject *tok, *timeout = Py_None;
+	PyObject *tok, *afterobj = NULL, *timeout = Py_None;
 	unsigned long long after = 0;
-	long long deadline = 0;
-	int token, ms, ret, err;
+	long long ms, deadline;
+	int token, ret, err;
 	uint64_t v;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|KO", kwlist, &tok, &after,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kwlist, &tok, &afterobj,
 					 &timeout))
 		return NULL;
 	if (token_arg(tok, &token) || timeout_ms(timeout, &ms))
 		return NULL;
-	if (ms > 0)
-		deadline = now_ms() + ms;
+	if (afterobj && ulong_arg(afterobj, UINT64_MAX, "after", &after))
+		return NULL;
+	deadline = ms < 0 ? 0 : now_ms() + ms;
 	for (;;) {
+		int step = wait_step(ms, deadline);
+
 		Py_BEGIN_ALLOW_THREADS
-		ret = swing_wait(token, after, ms, &v);
+		ret = swing_wait(token, after, step, &v);
 		err = errno;
 		Py_END_ALLOW_THREADS
 		if (!ret)
 			return PyLong_FromUnsignedLongLong(v);
+		if (err == ETIMEDOUT && step == INT_MAX && now_ms() < deadline)
+			continue;	/* a longer timeout than one step */
 		if (err != EINTR) {
 			errno = err;
 			return swing_error("wait");
 		}
 		if (PyErr_CheckSignals())
 			return NULL;
-		if (ms > 0) {
-			ms = (int)(deadline - now_ms());
-			if (ms < 0)
-				ms = 0;
-		}
 	}
 }
 
@@ -682,41 +822,6 @@ static PyObject *swing_py_release(PyObject *m, PyObject *tok)
 	Py_RETURN_NONE;
 }
 
-static PyObject *swing_py_setperm(PyObject *m, PyObject *args)
-{
-	PyObject *tok;
-	unsigned int uid, gid, mode;
-	int token, ret;
-
-	if (!PyArg_ParseTuple(args, "OIII", &tok, &uid, &gid, &mode))
-		return NULL;
-	if (token_arg(tok, &token))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	ret = swing_setperm(token, uid, gid, mode);
-	Py_END_ALLOW_THREADS
-	if (ret)
-		return swing_error("setperm");
-	Py_RETURN_NONE;
-}
-
-static PyObject *swing_py_grant(PyObject *m, PyObject *args)
-{
-	PyObject *tok;
-	int token, pid, revoke = 0, ret;
-
-	if (!PyArg_ParseTuple(args, "Oi|p", &tok, &pid, &revoke))
-		return NULL;
-	if (token_arg(tok, &token))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	ret = revoke ? swing_revoke(token, pid) : swing_grant(token, pid);
-	Py_END_ALLOW_THREADS
-	if (ret)
-		return swing_error(revoke ? "revoke" : "grant");
-	Py_RETURN_NONE;
-}
-
 /*
  * Where a buffer's memory is: (address, length), for dumps() to tell a
  * buffer inside one of this process's areas (sent without a copy).
@@ -751,7 +856,7 @@ static PyObject *swing_py_copy_into(PyObject *m, PyObject *args)
 	}
 	a->calls++;	/* keeps the mapping while unlocked */
 	Py_BEGIN_ALLOW_THREADS
-	memcpy((char *)a->addr + off, src.buf, src.len);
+	memmove((char *)a->addr + off, src.buf, src.len);
 	Py_END_ALLOW_THREADS
 	area_unhold(a);
 	PyBuffer_Release(&src);
@@ -768,10 +873,6 @@ static PyMethodDef swing_methods[] = {
 	{ "queue_create", swing_py_queue_create, METH_O,
 	  "queue_create(depth) -> the new queue's token" },
 	{ "release", swing_py_release, METH_O, "release(token): releasearea(3)" },
-	{ "setperm", swing_py_setperm, METH_VARARGS,
-	  "setperm(token, uid, gid, mode): swing_setperm(3)" },
-	{ "grant", swing_py_grant, METH_VARARGS,
-	  "grant(token, pid, revoke=False): swing_grant(3), swing_revoke(3)" },
 	{ "buffer_span", swing_py_buffer_span, METH_O,
 	  "buffer_span(obj) -> (address, length) of a contiguous buffer" },
 	{ "copy_into", swing_py_copy_into, METH_VARARGS,

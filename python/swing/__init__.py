@@ -100,18 +100,8 @@ class Area(_swing.Area):
     def setperm(self, uid=None, gid=None, mode=None):
         """Change who may hook the area (swing_setperm(3)); None keeps a field."""
         u, g, m = self.getperm()
-        _swing.setperm(self.token, u if uid is None else uid, g if gid is None else gid,
-                       m if mode is None else mode)
-
-    def grant(self, pid):
-        """Let process *pid* hook the area whatever its mode (swing_grant(3))."""
-        self._check()
-        _swing.grant(self.token, pid)
-
-    def revoke(self, pid):
-        """Take a grant back (swing_revoke(3))."""
-        self._check()
-        _swing.grant(self.token, pid, True)
+        self._setperm(u if uid is None else uid, g if gid is None else gid,
+                      m if mode is None else mode)
 
     def _check(self):
         if self.closed:
@@ -168,9 +158,10 @@ class Watch:
     """
 
     def __init__(self, token):
-        self._fd = _swing.watch(token)
+        self._fd = -1           # closed, should watch() raise
         self._pid = os.getpid()
         self.token = token
+        self._fd = _swing.watch(token)
 
     def fileno(self):
         self._check()
@@ -227,7 +218,7 @@ def _poll(fd, events, deadline):
     p.register(fd, events)
     while True:
         left = max(0.0, deadline - time.monotonic())
-        if p.poll(left * 1000):
+        if p.poll(min(left * 1000, 2 ** 31 - 1)):
             return True
         if time.monotonic() >= deadline:
             return False
@@ -397,8 +388,11 @@ def _collect():
         for q in _sent:
             try:
                 fd = _swing.watch(q.token)
-            except OSError:
-                q.release()
+            except (FileNotFoundError, OSError) as e:
+                if e.errno in (errno.ENOENT, errno.EIDRM):
+                    q.release()     # gone already
+                else:
+                    keep.append(q)  # cannot tell now (EMFILE, ...): keep it
                 continue
             try:
                 os.set_blocking(fd, False)
@@ -412,9 +406,27 @@ def _collect():
 
 
 def _forget_after_fork():
-    # The parent's queues and areas are not the child's.
+    # The parent's queues and areas are not the child's, and another thread
+    # of the parent may have held a lock at the fork.
+    global _sent_lock, _areas_lock
+    _sent_lock = threading.Lock()
+    _areas_lock = threading.Lock()
     del _sent[:]
     _areas.clear()
+
+
+def _drain(timeout):
+    """Wait up to *timeout* seconds for every payload this process sent
+    (dumps) to be loaded; True if they all were."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _collect()
+        with _sent_lock:
+            if not _sent:
+                return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
@@ -458,7 +470,7 @@ def dumps(obj, *, threshold=None, protocol=5):
 
     def take(pb):
         raw = pb.raw()
-        if raw.nbytes < threshold or not raw.contiguous:
+        if raw.nbytes == 0 or raw.nbytes < threshold or not raw.contiguous:
             return True         # in band
         big.append(raw)
         return False
@@ -470,62 +482,85 @@ def dumps(obj, *, threshold=None, protocol=5):
         return _MAGIC + _HEAD.pack(0, 0, 0) + data
 
     _collect()
-    msgs, table, copies, pos = [], [], [], 0
+    # Where each buffer goes: (area, offset) for one inside an area of this
+    # process, (None, offset in the pack) for a copy.
+    spans = []
     for raw in big:
         addr, length = _swing.buffer_span(raw)
         a = _find_area(addr, length)
-        if a is not None:
-            if a not in msgs:
-                msgs.append(a)
-            table.append((msgs.index(a), addr - a.address, length))
-        else:
-            table.append((None, pos, length))
-            copies.append((pos, raw))
-            pos += (length + 63) & ~63
-    pack = None
-    if copies:
-        pack = Area._create(pos)
-        for off, raw in copies:
-            _swing.copy_into(pack, off, raw)
-        table = [(len(msgs), off, n) if i is None else (i, off, n) for i, off, n in table]
-    q = Queue(len(msgs) + (1 if pack is not None else 0))
+        spans.append((a, addr - a.address if a is not None else 0, length))
+    found = {id(a): a for a, _, _ in spans if a is not None}
+    q = Queue(len(found) + 1)
     try:
-        for a in msgs:
-            q.send(a)
-        if pack is not None:
-            q.send(pack, move=True)
+        msgs = []
+        for a in found.values():
+            try:
+                q.send(a)
+                msgs.append(a)
+            except ValueError:
+                pass            # released meanwhile: its buffers are copied
+        table, copies, pos = [], [], 0
+        for (a, off, n), raw in zip(spans, big):
+            if a is not None and any(m is a for m in msgs):
+                table.append((next(i for i, m in enumerate(msgs) if m is a), off, n))
+            else:
+                table.append((len(msgs), pos, n))
+                copies.append((pos, raw))
+                pos += (n + 63) & ~63
+        if copies:
+            pack = Area._create(pos)
+            try:
+                for off, raw in copies:
+                    _swing.copy_into(pack, off, raw)
+                q.send(pack, move=True)
+            finally:
+                pack.release()  # no-op once moved
     except BaseException:
         q.release()
-        if pack is not None:
-            pack.release()
         raise
     with _sent_lock:
         _sent.append(q)
-    head = _HEAD.pack(q.token, len(msgs) + (pack is not None), len(table))
+    head = _HEAD.pack(q.token, len(msgs) + (1 if copies else 0), len(table))
     return b"".join([_MAGIC, head] + [_BUF.pack(*t) for t in table] + [data])
 
 
 def loads(data):
     """The object a :func:`dumps` payload holds; its large buffers are writable
-    copy-on-write views of areas of this process."""
-    view = memoryview(data)
+    copy-on-write views of areas of this process.
+
+    Like :func:`pickle.loads`, only for data from a trusted sender: a
+    pickle can run any code.
+    """
+    view = memoryview(data).cast("B")
     if bytes(view[:len(_MAGIC)]) != _MAGIC:
         raise ValueError("not a swing.dumps payload")
     pos = len(_MAGIC)
-    qtoken, nmsg, nbuf = _HEAD.unpack_from(view, pos)
-    pos += _HEAD.size
-    table = [_BUF.unpack_from(view, pos + i * _BUF.size) for i in range(nbuf)]
+    try:
+        qtoken, nmsg, nbuf = _HEAD.unpack_from(view, pos)
+        pos += _HEAD.size
+        table = [_BUF.unpack_from(view, pos + i * _BUF.size) for i in range(nbuf)]
+    except struct.error:
+        raise ValueError("truncated swing.dumps payload") from None
     pos += nbuf * _BUF.size
+    if nbuf and (nmsg == 0 or qtoken <= 0 or any(i >= nmsg for i, _, _ in table)):
+        raise ValueError("corrupt swing.dumps payload")
     buffers = None
     if nmsg:
         q = Queue(token=qtoken)
+        areas = []
         try:
-            areas = [_register(Area._recv(qtoken, True)) for _ in range(nmsg)]
+            for _ in range(nmsg):
+                areas.append(_register(Area._recv(qtoken, True)))
         except BlockingIOError:
+            for a in areas:
+                a.release()
             raise FileNotFoundError(
                 errno.ENOENT, "loads: the payload's buffers are gone (loaded already?)") from None
         finally:
             q.close()
+        for i, off, n in table:
+            if off + n > areas[i].size:
+                raise ValueError("corrupt swing.dumps payload")
         bufs = [a.buf for a in areas]
         buffers = [bufs[i][off:off + n] for i, off, n in table]
     return pickle.loads(view[pos:], buffers=buffers)
