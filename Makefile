@@ -73,7 +73,8 @@ endif
 ifeq ($(OUT),)
 all: version-check module lib $(tools) $(tests) python
 else
-all: version-check module $(lib_a) $(tools) $(tests) $(addprefix $(OUT),$(scripts)) $(OUT)build
+all: version-check module $(lib_a) $(tools) $(tests) $(addprefix $(OUT),$(scripts)) $(OUT)build \
+	python-cross
 endif
 
 # The version is defined once, in the UAPI header; dkms.conf must agree.
@@ -164,6 +165,25 @@ PYTHON ?= /usr/bin/python3
 python:
 	$(Q)cd python && $(PYTHON) setup.py -q build_ext --inplace > build.log 2>&1 || \
 		{ cat build.log >&2; exit 1; }
+
+# The same extension for the arm64 guests' python3 (tools/kernels' arm64
+# userland, whose headers it is built against).  Its file name says which
+# interpreter and architecture it is for, so it lies beside the host's in
+# python/swing/ and the guests import the same python/ directory.
+ifneq ($(OUT),)
+py_usr := $(shell tools/kernels userland $(TARGET) 2>/dev/null)/usr
+py_ver := $(notdir $(wildcard $(py_usr)/include/aarch64-linux-gnu/python3.*))
+py_ext := python/swing/_swing.cpython-$(subst .,,$(py_ver:python%=%))-aarch64-linux-gnu.so
+ifneq ($(py_ver),)
+python-cross: $(py_ext)
+$(py_ext): python/src/_swing.c $(lib_src) include/swing.h $(uapi)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -pthread -Ilib \
+		-I$(py_usr)/include/$(py_ver) -idirafter $(py_usr)/include -o $@ $<
+else
+python-cross:
+	@echo "make: no python3 headers in the $(TARGET) userland (tools/kernels fetch $(TARGET)): no Python package for $(TARGET)"
+endif
+endif
 
 # The suite on every supported kernel of this machine's architecture (5.10,
 # 6.1, 6.12), or on arm64's three; one summary line at the end.
@@ -271,4 +291,4 @@ uninstall:
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all version-check module lib python check check-arm64 check-debug demo fuzz stress bench install uninstall clean
+.PHONY: all version-check module lib python python-cross check check-arm64 check-debug demo fuzz stress bench install uninstall clean
