@@ -367,7 +367,9 @@ static int swing_area_mmap(struct file *file, struct vm_area_struct *vma)
 /*
  * SWING_HOOK_POPULATE: map every page of a new snapshot read-only now, as
  * MAP_POPULATE would, without allocating its holes.  Best effort, like
- * MAP_POPULATE: what is not mapped here is mapped by the first fault.
+ * MAP_POPULATE: what is not mapped here is mapped by the first fault.  So
+ * it stops at any pending signal, not only a fatal one: the hook succeeds
+ * at once and the caller's handler runs (a Python hook is interruptible).
  */
 int swing_area_populate(struct swing_area *area, unsigned long addr)
 {
@@ -383,7 +385,7 @@ int swing_area_populate(struct swing_area *area, unsigned long addr)
 		for (first = 0; first < area->npages; first = end) {
 			end = first + SWING_FAULT_WINDOW_MAX;
 			clamp_to_vma(area, vma, &first, &end);
-			if (first >= end || fatal_signal_pending(current))
+			if (first >= end || signal_pending(current))
 				break;
 			down_read(&area->lock);
 			map_range(area, vma, first, end);

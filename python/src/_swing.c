@@ -322,6 +322,11 @@ static PyObject *Area_hook(PyTypeObject *type, PyObject *args, PyObject *kw)
 	Py_END_ALLOW_THREADS
 	if (ret)
 		return swing_error("hook");
+	/* A signal cuts a populating hook short: its handler comes first. */
+	if (populate && PyErr_CheckSignals()) {
+		swing_releasearea(req.token);
+		return NULL;
+	}
 	return area_new(type, (void *)(uintptr_t)req.addr, req.token,
 			req.length, req.version);
 }
