@@ -148,13 +148,18 @@ static int ulong_arg(PyObject *o, unsigned long long max, const char *what,
 		     unsigned long long *out)
 {
 	unsigned long long v;
+	PyObject *i = PyNumber_Index(o);	/* ints, numpy ints, __index__ */
 
-	if (!PyLong_Check(o)) {
-		PyErr_Format(PyExc_TypeError, "%s must be an int, not %.100s",
-			     what, Py_TYPE(o)->tp_name);
+	if (!i) {
+		if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+			PyErr_Clear();
+			PyErr_Format(PyExc_TypeError, "%s must be an int, not %.100s",
+				     what, Py_TYPE(o)->tp_name);
+		}
 		return -1;
 	}
-	v = PyLong_AsUnsignedLongLong(o);
+	v = PyLong_AsUnsignedLongLong(i);
+	Py_DECREF(i);
 	if (v == (unsigned long long)-1 && PyErr_Occurred()) {
 		if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
 			PyErr_Clear();
@@ -324,7 +329,9 @@ static PyObject *Area_hook(PyTypeObject *type, PyObject *args, PyObject *kw)
 		return swing_error("hook");
 	/* A signal cuts a populating hook short: its handler comes first. */
 	if (populate && PyErr_CheckSignals()) {
+		Py_BEGIN_ALLOW_THREADS
 		swing_releasearea(req.token);
+		Py_END_ALLOW_THREADS
 		return NULL;
 	}
 	return area_new(type, (void *)(uintptr_t)req.addr, req.token,
@@ -449,9 +456,14 @@ static PyObject *Area_send(AreaObject *self, PyObject *args)
 		return NULL;
 	if (token_arg(qtok, &qtoken) || area_check(self))
 		return NULL;
-	if (move && (self->exports || self->calls)) {
+	if (move && self->exports) {
 		PyErr_SetString(PyExc_BufferError,
 				"cannot move an area while buffers exported from it exist");
+		return NULL;
+	}
+	if (move && self->calls) {
+		PyErr_SetString(PyExc_BufferError,
+				"cannot move an area while another thread calls on it");
 		return NULL;
 	}
 	flags = (move ? SWING_SEND_MOVE : 0) | (nonblock ? SWING_NONBLOCK : 0);

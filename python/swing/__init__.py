@@ -67,6 +67,11 @@ class Area(_swing.Area):
     memory.  An area is also released when it is garbage collected and when
     this process exits.
 
+    A child made by :func:`os.fork` does not inherit areas (their memory is
+    not mapped there): in the child an inherited Area is closed, and a
+    memoryview or numpy array over one must not be touched (it points at
+    unmapped memory).  Pass the token instead and hook it.
+
     Pickled (with :mod:`pickle`, :mod:`multiprocessing`, ...) an area
     travels as its token: unpickling hooks a snapshot of it, which needs the
     area still alive then.
@@ -128,7 +133,8 @@ def hook(token, populate=False):
     """A snapshot of area *token*: an Area of this process, writable copy-on-write.
 
     If the area was published, the snapshot holds its latest version
-    (``.version``).  *populate* maps it all before returning.
+    (``.version``).  *populate* maps it before returning, so that reading
+    takes no page fault (best effort: a signal cuts it short).
     """
     return _register(Area._hook(token, populate))
 
@@ -381,28 +387,66 @@ _sent = []
 _sent_lock = threading.Lock()
 
 
+def _drained(q):
+    """True if payload queue *q* holds no message any more."""
+    try:
+        fd = _swing.watch(q.token)
+    except OSError as e:
+        # Gone already; or cannot tell now (EMFILE, ...): keep it.
+        return e.errno in (errno.ENOENT, errno.EIDRM)
+    try:
+        os.set_blocking(fd, False)
+        os.read(fd, 8)
+        return False            # messages still wait
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def _collect():
-    """Release this process's payload queues that were drained."""
+    """Release this process's payload queues that were drained.  No lock is
+    held while it looks (a __del__ or signal handler may call dumps)."""
     with _sent_lock:
-        keep = []
-        for q in _sent:
+        pending = list(_sent)
+    done = [q for q in pending if _drained(q)]
+    if done:
+        with _sent_lock:
+            _sent[:] = [q for q in _sent if not any(q is d for d in done)]
+        for q in done:
+            q.release()
+    return len(pending) - len(done)
+
+
+def _forget(q):
+    """Drop payload queue *q* (its payload will never be loaded)."""
+    with _sent_lock:
+        _sent[:] = [x for x in _sent if x is not q]
+    q.release()
+
+
+def _wait_pending(limit, deadline=None, alive=None):
+    """Wait until fewer than *limit* payloads of this process wait to be
+    loaded (limit 1: none), until *deadline* (monotonic) if given and while
+    *alive()* is true; True if so."""
+    while True:
+        n = _collect()
+        if n < limit:
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        if alive is not None and not alive():
+            return False
+        # Woken by a message taken from any of them (POLLOUT: room again).
+        with _sent_lock:
+            pending = list(_sent)
+        p = select.poll()
+        for q in pending:
             try:
-                fd = _swing.watch(q.token)
-            except (FileNotFoundError, OSError) as e:
-                if e.errno in (errno.ENOENT, errno.EIDRM):
-                    q.release()     # gone already
-                else:
-                    keep.append(q)  # cannot tell now (EMFILE, ...): keep it
-                continue
-            try:
-                os.set_blocking(fd, False)
-                os.read(fd, 8)
-                keep.append(q)      # messages still wait
-            except BlockingIOError:
-                q.release()
-            finally:
-                os.close(fd)
-        _sent[:] = keep
+                p.register(q._watch_fd(), select.POLLOUT)
+            except (OSError, ValueError):
+                pass
+        p.poll(100)
 
 
 def _forget_after_fork():
@@ -413,23 +457,6 @@ def _forget_after_fork():
     _areas_lock = threading.Lock()
     del _sent[:]
     _areas.clear()
-
-
-def _drain(timeout):
-    """Wait up to *timeout* seconds for every payload this process sent
-    (dumps) to be loaded; True if they all were."""
-    deadline = time.monotonic() + timeout
-    while True:
-        _collect()
-        with _sent_lock:
-            if not _sent:
-                return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 class _Pickler(pickle.Pickler):
@@ -461,8 +488,13 @@ def dumps(obj, *, threshold=None, protocol=5):
     a snapshot of it, the others are copied once into a new area.  The
     result, passed to another process by any means, gives the object back
     through :func:`loads` (once), with those buffers arriving as writable
-    copy-on-write memory.  The payload needs this process alive until then.
+    copy-on-write memory.  The payload needs this process alive until then;
+    one never loaded holds its memory until this process exits.
     """
+    return _dumps(obj, threshold, protocol, None)
+
+
+def _dumps(obj, threshold, protocol, queue_out):
     if protocol < 5:
         raise ValueError("dumps needs pickle protocol 5 or later")
     threshold = DUMPS_THRESHOLD if threshold is None else threshold
@@ -489,8 +521,10 @@ def dumps(obj, *, threshold=None, protocol=5):
         addr, length = _swing.buffer_span(raw)
         a = _find_area(addr, length)
         spans.append((a, addr - a.address if a is not None else 0, length))
+    # Depth: one message per area found and one for the copies (if a found
+    # area is released before it is sent, its buffers take the copies' slot).
     found = {id(a): a for a, _, _ in spans if a is not None}
-    q = Queue(len(found) + 1)
+    q = Queue(len(found) + any(a is None for a, _, _ in spans))
     try:
         msgs = []
         for a in found.values():
@@ -520,6 +554,8 @@ def dumps(obj, *, threshold=None, protocol=5):
         raise
     with _sent_lock:
         _sent.append(q)
+    if queue_out is not None:
+        queue_out.append(q)
     head = _HEAD.pack(q.token, len(msgs) + (1 if copies else 0), len(table))
     return b"".join([_MAGIC, head] + [_BUF.pack(*t) for t in table] + [data])
 
@@ -551,11 +587,13 @@ def loads(data):
         try:
             for _ in range(nmsg):
                 areas.append(_register(Area._recv(qtoken, True)))
-        except BlockingIOError:
+        except (BlockingIOError, FileNotFoundError):
+            # Taken already, or the sender released them or exited.
             for a in areas:
                 a.release()
             raise FileNotFoundError(
-                errno.ENOENT, "loads: the payload's buffers are gone (loaded already?)") from None
+                errno.ENOENT, "loads: the payload's buffers are gone "
+                "(loaded already, or its sender exited?)") from None
         finally:
             q.close()
         for i, off, n in table:

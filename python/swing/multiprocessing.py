@@ -12,46 +12,84 @@ are not contiguous pickle as usual, and so does everything when the swing
 module is not loaded.  :func:`Pool` is ``multiprocessing.Pool`` with the
 reducer installed in the parent and in every worker.
 
+The reducer is registered for this process and the processes it forks;
+a process started with the "spawn" or "forkserver" method calls
+:func:`install` itself (:func:`Pool` does that for its workers).
+
 A payload needs its sender alive until it is received: a child process
 (a Pool worker) that sent some waits for them to be received when it
-exits, for up to :data:`DRAIN_TIMEOUT` seconds.
+exits, for up to :data:`DRAIN_TIMEOUT` seconds or until its parent is
+gone.  As a pipe would, a sender with :data:`MAX_PENDING` payloads not yet
+received waits for one to be before it sends another, and a payload whose
+message could not be pickled after all is released at once.
 """
 import multiprocessing as _mp
 import multiprocessing.util as _util
 import os as _os
+import threading as _threading
+import time as _time
 from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 
 import swing as _swing
 
-__all__ = ["install", "Pool", "DRAIN_TIMEOUT"]
+__all__ = ["install", "Pool", "DRAIN_TIMEOUT", "MAX_PENDING"]
 
 #: How long an exiting child process waits for its payloads to be received.
 DRAIN_TIMEOUT = 60.0
+#: How many payloads of one process may wait to be received.
+MAX_PENDING = 16
 
 _threshold = None
 _drain_pid = None
+_local = _threading.local()     # .queues: the payloads of this thread's pickling
+_plain_dumps = _ForkingPickler.__dict__["dumps"].__func__
 
 
 def _drain_at_exit():
-    # A worker's result is unpickled by the parent after the worker may have
-    # exited (maxtasksperchild, Pool.close()): keep its payloads until then.
-    if _mp.parent_process() is not None:
-        _swing._drain(DRAIN_TIMEOUT)
+    # A worker's result (or what a feeder thread put) is unpickled by the
+    # parent after the worker may have exited: keep its payloads until then.
+    parent = _mp.parent_process()
+    if parent is not None:
+        _swing._wait_pending(1, _time.monotonic() + DRAIN_TIMEOUT, parent.is_alive)
+
+
+def _register_drain(_=None):
+    # After every thread that may still pickle: a Queue's feeder is joined
+    # at exit priority -5.  A child's registry starts empty (after fork).
+    global _drain_pid
+    if _drain_pid != _os.getpid():
+        _drain_pid = _os.getpid()
+        _util.Finalize(None, _drain_at_exit, exitpriority=-10)
+
+
+def _dumps(cls, obj, protocol=None):
+    # ForkingPickler.dumps, releasing the payloads it made if it fails.
+    outer = getattr(_local, "queues", None)
+    _local.queues = mine = []
+    try:
+        return _plain_dumps(cls, obj, protocol)
+    except BaseException:
+        for q in mine:
+            _swing._forget(q)
+        mine = []
+        raise
+    finally:
+        _local.queues = outer
+        if outer is not None:
+            outer.extend(mine)
 
 
 def _reduce_ndarray(arr):
-    global _drain_pid
     if (arr.nbytes >= _threshold and not arr.dtype.hasobject
             and (arr.flags.c_contiguous or arr.flags.f_contiguous)):
         try:
-            payload = _swing.dumps(arr, threshold=_threshold)
+            _swing._wait_pending(MAX_PENDING)
+            payload = _swing._dumps(arr, _threshold, 5, getattr(_local, "queues", None))
         except OSError:
             return arr.__reduce__()     # no swing here: pickle as usual
-        if _drain_pid != _os.getpid():
-            _drain_pid = _os.getpid()
-            _util.Finalize(None, _drain_at_exit, exitpriority=10)
         return (_swing.loads, (payload,))
-    # multiprocessing pickles with protocol 4: no out-of-band buffers.
+    # The pickler's protocol may have no out-of-band buffers (4 before
+    # Python 3.14): numpy's own in-band reduction.
     return arr.__reduce__()
 
 
@@ -63,6 +101,10 @@ def install(threshold=None):
 
     _threshold = _swing.DUMPS_THRESHOLD if threshold is None else threshold
     _ForkingPickler.register(numpy.ndarray, _reduce_ndarray)
+    if _ForkingPickler.__dict__["dumps"].__func__ is _plain_dumps:
+        _ForkingPickler.dumps = classmethod(_dumps)
+        _util.register_after_fork(_drain_at_exit, _register_drain)
+    _register_drain()
 
 
 def _init(threshold, initializer, initargs):
