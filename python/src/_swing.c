@@ -676,29 +676,29 @@ static PyMethodDef Area_methods[] = {
 	{ "_recv", (PyCFunction)Area_recv, METH_VARARGS | METH_CLASS,
 	  "_recv(qtoken, nonblock=False): the oldest message (Queue.recv)." },
 	{ "enable", (PyCFunction)Area_enable, METH_NOARGS,
-	  "enable()\n--\n\nLet others hook the area (enablehook(3))." },
+	  "enable($self, /)\n--\n\nLet others hook the area (enablehook(3))." },
 	{ "disable", (PyCFunction)Area_disable, METH_NOARGS,
-	  "disable()\n--\n\nStop new hooks of the area (disablehook(3))." },
+	  "disable($self, /)\n--\n\nStop new hooks of the area (disablehook(3))." },
 	{ "publish", (PyCFunction)Area_publish, METH_NOARGS,
-	  "publish()\n--\n\nMake the area's contents its next version and return "
+	  "publish($self, /)\n--\n\nMake the area's contents its next version and return "
 	  "its number (swing_publish(3)).  Hooks then get that version." },
 	{ "release", (PyCFunction)Area_release, METH_NOARGS,
-	  "release()\n--\n\nRelease the area (releasearea(3)).  Idempotent.  With "
+	  "release($self, /)\n--\n\nRelease the area (releasearea(3)).  Idempotent.  With "
 	  "buffers still exported the area is closed at once and unmapped when "
 	  "the last of them is released." },
 	{ "close", (PyCFunction)Area_release, METH_NOARGS,
-	  "close()\n--\n\nThe same as release()." },
+	  "close($self, /)\n--\n\nThe same as release()." },
 	{ "_send", (PyCFunction)Area_send, METH_VARARGS,
 	  "_send(qtoken, move=False, nonblock=False): swing_send(3) (Queue.send)." },
 	{ "getperm", (PyCFunction)Area_getperm, METH_NOARGS,
-	  "getperm()\n--\n\n(uid, gid, mode) of the area (swing_getperm(3))." },
+	  "getperm($self, /)\n--\n\n(uid, gid, mode) of the area (swing_getperm(3))." },
 	{ "_setperm", (PyCFunction)Area_setperm, METH_VARARGS,
 	  "_setperm(uid, gid, mode): swing_setperm(3) (Area.setperm)." },
 	{ "grant", (PyCFunction)Area_grant, METH_O,
-	  "grant(pid)\n--\n\nLet process *pid* hook the area whatever its mode "
+	  "grant($self, pid, /)\n--\n\nLet process *pid* hook the area whatever its mode "
 	  "(swing_grant(3))." },
 	{ "revoke", (PyCFunction)Area_revoke, METH_O,
-	  "revoke(pid)\n--\n\nTake a grant back (swing_revoke(3))." },
+	  "revoke($self, pid, /)\n--\n\nTake a grant back (swing_revoke(3))." },
 	{ "__enter__", (PyCFunction)Area_enter, METH_NOARGS, NULL },
 	{ "__exit__", (PyCFunction)Area_exit, METH_VARARGS, NULL },
 	{ NULL }

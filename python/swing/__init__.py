@@ -372,8 +372,13 @@ def _attach_queue(token):
 # dumps/loads: pickle protocol 5 with large buffers as area messages.
 #
 # A payload is MAGIC, a header (queue token, number of messages, number of
-# buffers), one (message, offset, length) triple per out-of-band buffer,
-# then the pickle.  The messages wait in a queue of the sender's made for
+# buffers, how many of them are bytes objects), one (message, offset,
+# length) triple per buffer, then the pickle.  The buffers are first the
+# pickle's out-of-band ones, then those of large bytes and bytearrays: the
+# C pickler writes exact bytes and bytearrays itself, before any
+# reducer_override, so they leave the pickle through persistent_id (and
+# arrive as bytes and bytearrays again, a copy each, for they own their
+# memory).  The messages wait in a queue of the sender's made for
 # this payload: a buffer lying in one of the sender's areas travels as a
 # snapshot of that area (no copy), the others are copied into one new area
 # that is given away (SWING_SEND_MOVE).  loads() receives them, so a payload
@@ -381,7 +386,7 @@ def _attach_queue(token):
 # at its next dumps(); one never loaded lives until the sender exits.
 
 _MAGIC = b"SWINGPK1"
-_HEAD = struct.Struct("<iII")
+_HEAD = struct.Struct("<iIII")
 _BUF = struct.Struct("<IQQ")
 _sent = []
 _sent_lock = threading.Lock()
@@ -462,13 +467,34 @@ def _forget_after_fork():
 class _Pickler(pickle.Pickler):
     def __init__(self, file, protocol, buffer_callback, threshold):
         super().__init__(file, protocol, buffer_callback=buffer_callback)
-        self._threshold = threshold
+        self._threshold = max(threshold, 1)
+        self.owned = []         # large bytes and bytearrays, as memoryviews
 
-    def reducer_override(self, obj):
+    def persistent_id(self, obj):
         t = type(obj)
         if (t is bytes or t is bytearray) and len(obj) >= self._threshold:
-            return (t, (pickle.PickleBuffer(obj),))
-        return NotImplemented
+            self.owned.append(memoryview(obj))
+            return (_PERSISTENT, len(self.owned) - 1, t is bytes)
+        return None
+
+
+_PERSISTENT = "swing.buffer"
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, buffers, owned):
+        super().__init__(file, buffers=buffers)
+        self._owned = owned
+
+    def persistent_load(self, pid):
+        try:
+            tag, i, is_bytes = pid
+            buf = self._owned[i]
+        except (TypeError, ValueError, IndexError):
+            raise pickle.UnpicklingError("bad swing.dumps buffer reference %r" % (pid,)) from None
+        if tag != _PERSISTENT:
+            raise pickle.UnpicklingError("bad swing.dumps buffer reference %r" % (pid,))
+        return bytes(buf) if is_bytes else bytearray(buf)
 
 
 def _find_area(addr, length):
@@ -508,10 +534,13 @@ def _dumps(obj, threshold, protocol, queue_out):
         return False
 
     f = io.BytesIO()
-    _Pickler(f, protocol, take, threshold).dump(obj)
+    pickler = _Pickler(f, protocol, take, threshold)
+    pickler.dump(obj)
     data = f.getvalue()
+    nowned = len(pickler.owned)
+    big += pickler.owned
     if not big:
-        return _MAGIC + _HEAD.pack(0, 0, 0) + data
+        return _MAGIC + _HEAD.pack(0, 0, 0, 0) + data
 
     _collect()
     # Where each buffer goes: (area, offset) for one inside an area of this
@@ -556,7 +585,7 @@ def _dumps(obj, threshold, protocol, queue_out):
         _sent.append(q)
     if queue_out is not None:
         queue_out.append(q)
-    head = _HEAD.pack(q.token, len(msgs) + (1 if copies else 0), len(table))
+    head = _HEAD.pack(q.token, len(msgs) + (1 if copies else 0), len(table), nowned)
     return b"".join([_MAGIC, head] + [_BUF.pack(*t) for t in table] + [data])
 
 
@@ -572,13 +601,14 @@ def loads(data):
         raise ValueError("not a swing.dumps payload")
     pos = len(_MAGIC)
     try:
-        qtoken, nmsg, nbuf = _HEAD.unpack_from(view, pos)
+        qtoken, nmsg, nbuf, nowned = _HEAD.unpack_from(view, pos)
         pos += _HEAD.size
         table = [_BUF.unpack_from(view, pos + i * _BUF.size) for i in range(nbuf)]
     except struct.error:
         raise ValueError("truncated swing.dumps payload") from None
     pos += nbuf * _BUF.size
-    if nbuf and (nmsg == 0 or qtoken <= 0 or any(i >= nmsg for i, _, _ in table)):
+    if nowned > nbuf or nbuf and (nmsg == 0 or qtoken <= 0 or
+                                  any(i >= nmsg for i, _, _ in table)):
         raise ValueError("corrupt swing.dumps payload")
     buffers = None
     if nmsg:
@@ -601,7 +631,9 @@ def loads(data):
                 raise ValueError("corrupt swing.dumps payload")
         bufs = [a.buf for a in areas]
         buffers = [bufs[i][off:off + n] for i, off, n in table]
-    return pickle.loads(view[pos:], buffers=buffers)
+    owned = buffers[nbuf - nowned:] if buffers else []
+    oob = buffers[:nbuf - nowned] if buffers else None
+    return _Unpickler(io.BytesIO(view[pos:]), oob, owned).load()
 
 
 def status():
