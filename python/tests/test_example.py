@@ -48,7 +48,7 @@ def test_pipeline_runs_and_checks():
 def test_pipeline_detects_a_wrong_result():
     # C corrupts one element of its version 1, which is also work item 1:
     # whichever of D and E receives that item must report it.
-    rc, out = run_example("--seconds", "1", "--fault")
+    rc, out = run_example("--seconds", "0", "--fault")
     assert rc == 1, out
     assert re.search(r"^pipeline: [DE]: \d+ failures, the first: .*not a \+ 2 b", out, re.M), out
     assert re.search(r"^pipeline: FAILED", out, re.M), out
