@@ -4,7 +4,10 @@ from multiprocessing.context import BaseContext
 from multiprocessing.pool import Pool as _Pool
 from typing import Any, Callable, Iterable, Optional
 
-__all__ = ["install", "Pool"]
+__all__ = ["install", "Pool", "DRAIN_TIMEOUT", "MAX_PENDING"]
+
+DRAIN_TIMEOUT: float
+MAX_PENDING: int
 
 def install(threshold: Optional[int] = ...) -> None: ...
 def Pool(
