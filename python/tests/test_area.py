@@ -135,9 +135,11 @@ def test_ndarray(dtype, shape, no_leak):
 def test_ndarray_bad_args(no_leak):
     a = swing.create(4096)
     with pytest.raises(ValueError):
-        a.ndarray("float64", (1000,))        # 8000 bytes > 4096
+        a.ndarray("float64", (a.size // 8 + 1,))     # a page of 16 KiB too
     with pytest.raises(ValueError):
-        a.ndarray(offset=8192)
+        a.ndarray("float64", (a.size // 8,), offset=8)
+    with pytest.raises(ValueError):
+        a.ndarray(offset=a.size + 1)
     with pytest.raises(ValueError):
         a.ndarray(offset=-1)
     with pytest.raises(TypeError):
