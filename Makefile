@@ -9,6 +9,7 @@
 # make check-arm64  the suite on arm64 6.1, 6.12 and 6.12 with 16 KiB pages
 # make demo       the producer/consumer demo, then the pipeline, in a guest
 # make bench      the benchmark in a guest (docs/benchmarks.md)
+# make bench-python  the Python package's benchmark in a guest (the same)
 
 uapi := include/uapi/linux/swing.h
 ver = $(shell sed -n 's/^\#define SWING_VERSION_$(1)[[:space:]]*//p' $(uapi))
@@ -58,7 +59,7 @@ lib_a := $(OUT)lib/libswing.a
 lib_src := lib/swing.c
 tools := $(addprefix $(OUT),tools/swingctl/swingctl tools/demo/swingdemo \
 	tools/demo/swingpipeline \
-	bench/swingbench tests/fuzz/swingfuzz tests/stress/swingstress)
+	bench/swingbench bench/python/hookloop bench/python/hookloop.so tests/fuzz/swingfuzz tests/stress/swingstress)
 tests_src := $(wildcard tests/*.c)
 tests := $(patsubst %.c,$(OUT)%,$(filter-out tests/helpers.c,$(tests_src)))
 # What the guest runs of a cross-built tree besides the programs.
@@ -135,6 +136,15 @@ $(OUT)tools/demo/%: tools/demo/%.c tests/totals.h $(lib_a)
 $(OUT)bench/swingbench: bench/swingbench.c $(lib_a)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDSTATIC) -o $@ $< $(lib_a) -pthread
+
+# The C side of bench/python's hook experiment (swing.hook against swing_hook).
+$(OUT)bench/python/hookloop: bench/python/hookloop.c $(lib_a)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDSTATIC) -o $@ $< $(lib_a) -pthread
+
+$(OUT)bench/python/hookloop.so: bench/python/hookloop.c $(lib_a)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DHOOKLOOP_LIB -fPIC -shared -o $@ $< $(lib_a) -pthread
 
 $(OUT)tests/fuzz/swingfuzz: tests/fuzz/swingfuzz.c tests/totals.h $(lib_a)
 	$(Q)mkdir -p $(@D)
@@ -229,6 +239,12 @@ check-debug: all
 bench: all
 	$(Q)bench/run $(BENCH_ARGS)
 
+# bench/python (a numpy array to another Python process; the Python layer on
+# a hook) in a guest: CSVs and plots in bench/results/python-KERNEL/, its
+# section in docs/benchmarks.md.  About 8 minutes under TCG.
+bench-python: all
+	$(Q)bench/run --python $(PYBENCH_ARGS)
+
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -291,4 +307,4 @@ uninstall:
 clean:
 	$(Q)rm -rf build lib/*.o lib/*.so* lib/*.a lib/*.pc $(tools) $(tests)
 
-.PHONY: all version-check module lib python python-cross check check-arm64 check-debug demo fuzz stress bench install uninstall clean
+.PHONY: all version-check module lib python python-cross check check-arm64 check-debug demo fuzz stress bench bench-python install uninstall clean

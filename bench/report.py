@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """docs/benchmarks.md from one run of bench/swingbench (bench/run)."""
 import csv
+import glob
 import os
+import re
 import sys
 
 res = sys.argv[1] if len(sys.argv) > 1 else "bench/results"
@@ -181,6 +183,10 @@ if verdicts13:
     p("## Targets (issue 13), ratios of this run")
     p("")
     table(["ratio", "measured", "target", ""], verdicts13)
+if glob.glob(os.path.join(res, "python-*", "handoff.csv")):
+    p("The targets of issue 14 (the Python package) are in "
+      "[section 8](#8-python-a-numpy-array-to-another-interpreter-issue-14).")
+    p("")
 
 # ---- handoff ----
 p("## 1. Handoff")
@@ -351,6 +357,160 @@ if publish:
            for w in pw])
     p("![publish](../bench/results/publish.png)")
     p("")
+
+# ---- Python (issue 14): bench/run --python, one directory per kernel ----
+def vkey(k):
+    return [int(x) for x in re.findall(r"\d+", k)]
+
+
+pydirs = {}
+for d in glob.glob(os.path.join(res, "python-*")):
+    if os.path.exists(os.path.join(d, "handoff.csv")):
+        k = os.path.basename(d)[len("python-"):]
+        pydirs[k] = os.path.join("python-" + k)
+if pydirs:
+    kernels = sorted(pydirs, key=vkey, reverse=True)
+    main_k = text("kernel") if text("kernel") in pydirs else kernels[0]
+    kernels.remove(main_k)
+    kernels.insert(0, main_k)
+
+    def prows(k, name):
+        return rows(os.path.join(pydirs[k], name))
+
+    def ptext(k, name):
+        return text(os.path.join(pydirs[k], name))
+
+    def py_targets(k):
+        """issue 14's targets on kernel k's run: (what, value, op, goal)."""
+        h, hk = prows(k, "handoff.csv"), prows(k, "hook.csv")
+        t = []
+        sw = get(h, "hold_ms", mechanism="swing", size_mib=256)
+        t.append(("256 MiB: multiprocessing.Queue / swing", ratio(get(h, "hold_ms", mechanism="mp-queue", size_mib=256), sw), ">=", 50))
+        t.append(("256 MiB: shared_memory + 1 copy / swing", ratio(get(h, "hold_ms", mechanism="shm-copy1", size_mib=256), sw), ">=", 10))
+        t.append(("256 MiB: shared_memory + 2 copies / swing", ratio(get(h, "hold_ms", mechanism="shm-copy2", size_mib=256), sw), ">=", 10))
+        for s_ in sorted({int(r["size_mib"]) for r in hk}):
+            py, c = get(hk, "median_us", size_mib=s_, variant="py"), get(hk, "median_us", size_mib=s_, variant="c")
+            t.append((f"hook + release, {s_} MiB area: swing.hook in Python - swing_hook in C (us per call)",
+                      None if py is None or c is None else py - c, "<=", 50))
+        return t
+
+    def verdict(value, op, goal):
+        if value is None:
+            return "n/a"
+        return "met" if (value >= goal if op == ">=" else value <= goal) else "**missed**"
+
+    hd = prows(main_k, "handoff.csv")
+    hk = prows(main_k, "hook.csv")
+    pm = prows(main_k, "mechanisms.csv")
+    p("## 8. Python: a numpy array to another interpreter (issue 14)")
+    p("")
+    p("Made by `make bench-python` (`bench/run --python`: `bench/python/pybench.py` "
+      "in a QEMU guest, `bench/python/plots.gp`, this report); the CSVs are in "
+      "`bench/results/python-KERNEL/` (`handoff.csv` medians, `trials.csv` every "
+      "trial, `hook.csv`). Reproduce: `tools/setup && make && make bench-python` "
+      "(one kernel: `KVER=...`; fewer sizes, repetitions or mechanisms: "
+      "`make bench-python PYBENCH_ARGS='-s 1,64 -r 3 -m swing,mp-queue handoff'`).")
+    p("")
+    for k in kernels:
+        hh = dict(line.split(": ", 1) for line in ptext(k, "host").splitlines() if ": " in line)
+        p(f"- {k}: {ptext(k, 'cpus')} vCPUs, page size {ptext(k, 'pagesize')}, "
+          f"run on {hh.get('date', '?')}, {ptext(k, 'wall_seconds')} s wall for the "
+          "whole run (guest boot included)")
+    p("")
+    p("The producer, this benchmark's main process, holds a `uint64` numpy array "
+      "whose every page it has just written (the first word of page i is seed + i, "
+      "a new seed per trial); a consumer, a separate interpreter already running "
+      "(started with multiprocessing's `spawn` method: fork + exec of "
+      "`sys.executable`, no memory inherited, which is also the only way to give a "
+      "`multiprocessing.Queue` to another interpreter), gets it. *hold*: from the "
+      "producer starting the send until the consumer holds a usable, writable "
+      "ndarray of the right dtype and shape; *read*: until it has also read one word "
+      "of every page, whose sum it checks. Tokens, names and swing.dumps payloads "
+      "go through a `multiprocessing` Pipe (a socket pair) and count in the time. "
+      "Trials run in rounds that take every mechanism in turn; each value is the "
+      "median of the rounds (`reps`). The copies each mechanism makes of the array's bytes:")
+    p("")
+    table(["mechanism", "what travels, and the copies"], [[r["mechanism"], r["what"]] for r in pm])
+
+    p(f"**Targets** (issue 14), this run ({main_k})" +
+      (" and the other kernels run" if len(kernels) > 1 else "") + ":")
+    p("")
+    tk = {k: py_targets(k) for k in kernels}
+    hdr = ["ratio", "target"]
+    for k in kernels:
+        hdr += [f"{k}", ""]
+    body = []
+    for i, (what, _, op, goal) in enumerate(tk[main_k]):
+        row = [what, f"{op} {goal}"]
+        for k in kernels:
+            t = tk[k][i] if i < len(tk[k]) else (None, None, op, goal)
+            row += [fmt(t[1]), verdict(t[1], op, goal)]
+        body.append(row)
+    table(hdr, body)
+
+    pmechs = mechanisms(hd)
+    psz = sorted({int(r["size_mib"]) for r in hd})
+    p(f"Medians, {main_k}, *hold / read* in ms:")
+    p("")
+    table(["MiB"] + pmechs + ["reps"],
+          [[s_] + [f"{fmt(get(hd, 'hold_ms', mechanism=m, size_mib=s_))} / "
+                   f"{fmt(get(hd, 'read_ms', mechanism=m, size_mib=s_))}" for m in pmechs] +
+           [next((r["reps"] for r in hd if r["size_mib"] == str(s_)), "?")]
+           for s_ in psz])
+    others = [m for m in pmechs if m != "swing"]
+    p("The same *hold* times as ratios, each mechanism's over swing's (higher: swing is faster):")
+    p("")
+    table(["MiB"] + [f"{m} / swing" for m in others],
+          [[s_] + [fmt(ratio(get(hd, "hold_ms", mechanism=m, size_mib=s_),
+                             get(hd, "hold_ms", mechanism="swing", size_mib=s_)), 1)
+                   for m in others] for s_ in psz])
+    p(f"![python handoff hold](../bench/results/{pydirs[main_k]}/handoff-hold.png)")
+    p(f"![python handoff read](../bench/results/{pydirs[main_k]}/handoff-read.png)")
+    p("")
+    if hk:
+        hs_ = sorted({int(r["size_mib"]) for r in hk})
+        vs = list(dict.fromkeys(r["variant"] for r in hk))
+        calls = hk[0]["calls"]
+        rounds_ = hk[0]["rounds"]
+        p(f"**The Python layer on a hook** ({main_k}): an enabled area, every page "
+          f"written, hooked and the snapshot released {calls} times in a row per round, "
+          f"{rounds_} rounds taking the sizes and variants in turn; median us per hook + release "
+          "(the median of the rounds' medians; the mean in brackets), and the VMAs "
+          "(`/proc/PID/maps` lines) of the process that hooks. *c*: a small C "
+          "program (`bench/python/hookloop`: `swing_hook_flags` + `releasearea`); "
+          "*c-vmas*: the same program with its address space padded with small "
+          "mappings to as many VMAs as the Python process's; "
+          "*c-in-py*: the same C loop (`hookloop.so`) called once through ctypes in "
+          "the Python process; *py*: `swing.hook(token)` + `Area.release()`; *py-ext*: "
+          "the extension's `Area._hook(token, False)` + `release()`, without the "
+          "package's wrapper; *py-ndarray*: `swing.hook` + `.ndarray()` + `release()`; "
+          "*py-clock*: the timing loop with nothing in it.")
+        p("")
+        def vmas(v):
+            return next((r.get("vmas", "?") for r in hk if r["variant"] == v), "?")
+        table(["variant"] + [f"{s_} MiB area (us)" for s_ in hs_] + ["VMAs"],
+              [[v] + [f"{fmt(get(hk, 'median_us', size_mib=s_, variant=v))} "
+                      f"({fmt(get(hk, 'mean_us', size_mib=s_, variant=v))})" for s_ in hs_] +
+               [vmas(v)] for v in vs])
+
+        def diff(a, b, s_):
+            x, y = get(hk, "median_us", size_mib=s_, variant=a), get(hk, "median_us", size_mib=s_, variant=b)
+            return None if x is None or y is None else x - y
+        parts = [("py - c: what a Python hook costs beyond C's (the target)", "py", "c"),
+                 ("py - c-in-py: the Python layer alone (same process)", "py", "c-in-py"),
+                 ("py-ext - c-in-py: the extension's call", "py-ext", "c-in-py"),
+                 ("py - py-ext: the package's wrapper (registering the area)", "py", "py-ext"),
+                 ("py-ndarray - py: .ndarray()", "py-ndarray", "py"),
+                 ("c-in-py - c: the same C loop in the Python process", "c-in-py", "c"),
+                 ("c-vmas - c: the same C program with the Python process's VMA count", "c-vmas", "c")]
+        table(["difference of medians (us per call)"] + [f"{s_} MiB" for s_ in hs_],
+              [[what] + [fmt(diff(a, b, s_)) for s_ in hs_] for what, a, b in parts
+               if a in vs and b in vs])
+    npath = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python", "notes.md")
+    if os.path.exists(npath):
+        with open(npath) as f:
+            p(f.read().rstrip("\n"))
+        p("")
 
 p("## Reading these numbers")
 p("")
