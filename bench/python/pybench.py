@@ -65,7 +65,9 @@ MECHANISMS = {
     "swing-dumps": "swing.dumps(plain numpy array), swing.loads: one copy "
                    "(into a new area, by the producer)",
     "mp-queue": "multiprocessing.Queue put/get (pickle protocol 4, in band): "
-                "tobytes, into the pickle, the pipe's two, the unpickle",
+                "six copies (tobytes, into the pickle's buffer, into and out of "
+                "the pipe, into the receiver's BytesIO, into the bytes the "
+                "unpickled array keeps)",
     "shm-copy1": "producer copies into a new SharedMemory, consumer attaches by "
                  "name and views it with np.ndarray: one copy",
     "shm-copy2": "the same, and the consumer copies the view out (.copy()): two "
